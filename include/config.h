@@ -166,6 +166,12 @@ const char *config_check_kind_name(enum config_check_kind k);
 int config_parse_duration_ms(const char *text, uint64_t *ret_ms);
 int config_parse_dscp(const char *text, int *ret);
 
+/*
+ * Split a hook or exec: command line on blanks (no shell, no quoting: SPEC [hooks]) into buf and
+ * ret_argv, NULL-terminated, with room for max pointers: argc, or -E2BIG.
+ */
+int config_split_args(const char *line, char *buf, size_t buflen, char **ret_argv, size_t max);
+
 /* Write a new pair key (64 hex characters, mode 0600) to path; never overwrites: -EEXIST. */
 int config_keygen(const char *path);
 

@@ -179,6 +179,7 @@ enum vg_event_type {
 	EV_DRILL_START,    /* flag = --live */
 	EV_DRILL_END,
 	EV_STOP,
+	EV_PEER_SEEN,      /* any other authenticated message from the peer (a primary hears the backup's pings) */
 	EV_COUNT,
 };
 
@@ -321,9 +322,10 @@ struct decide_counters {
 #define DECIDE_MAX_RESTART_STAMPS 100
 
 struct decide_conn {
-	bool open; /* hello received, transport not lost */
-	bool up;   /* open and not marked down by a notifier miss */
-	uint64_t dial_at_ms;
+	bool open;    /* hello received, transport not lost */
+	bool up;      /* open and not marked down by a notifier miss */
+	bool dialing; /* ACT_DIAL sent, no hello or loss yet */
+	uint64_t dial_started_ms;
 };
 
 struct decide_mm { /* module monitor */
@@ -352,6 +354,7 @@ enum decide_pm_phase {
 	PM_RETRY,    /* retry pings after a miss */
 	PM_CONFIRM,  /* re-pinging the module on main after module-down */
 	PM_DIAGNOSE, /* diagnosis probes out */
+	PM_KEEPALIVE,/* reconnecting: a ping every ping_delay on each open connection, misses only mark down */
 };
 
 struct decide_pm { /* primary monitor */
@@ -373,6 +376,9 @@ struct decide_pm { /* primary monitor */
 	uint32_t diag_id;
 	uint64_t diag_deadline_ms; /* safety net if probe never answers */
 	bool diag_again;           /* another diagnosis asked while one runs */
+	bool held;                 /* a result waits for a dial in flight before "no connection" counts */
+	uint64_t held_until_ms;
+	enum decide_pm_phase resume; /* phase to return to after confirm / diagnosis */
 	uint64_t watchdog_ms;
 	uint32_t seq_next;
 };
@@ -391,19 +397,24 @@ struct decide {
 	uint8_t carrier_lost_mask;
 	struct decide_mm mm;
 	struct decide_pm pm;
-	/* diagnosis results in force */
+	/* diagnosis results in force, and the one being classified */
 	struct vg_diag_snapshot diag;
+	struct vg_diag_snapshot pm_result;
 	/* verdict in force and its switch rule */
 	enum vg_verdict verdict;
 	uint64_t verdict_ms;
 	enum vg_verdict last_verdict;
 	uint64_t last_verdict_ms;
+	bool rule_running;        /* the verdict's timer or sets run (a connection up stops them) */
+	bool alerted;             /* the withheld trigger of this verdict was alerted once */
+	uint64_t rule_start_ms;   /* when the verdict's timer or sets started (from zero) */
 	uint64_t switch_due_ms;   /* reconnect timer */
 	int32_t sets_total;       /* -1 = endless */
 	int32_t sets_done;
 	uint64_t next_set_ms;
 	uint32_t set_id;
 	bool set_outstanding;
+	uint64_t set_deadline_ms;
 	bool switch_pending;      /* a switch waits for readiness */
 	enum vg_reason pending_reason;
 	uint64_t redial_ms;
@@ -416,6 +427,7 @@ struct decide {
 	uint64_t last_peer_msg_ms;
 	uint64_t peer_dial_ms;
 	bool draining;
+	bool drain_force;
 	bool handover_requested; /* backup asked for a handover and waits */
 	bool started_here;        /* stale entered since this start */
 	/* sync */
@@ -428,10 +440,19 @@ struct decide {
 	uint64_t last_switch_ms;
 	uint32_t id_next;
 	struct decide_counters counters;
-	/* the output being filled by the current step */
+	/* the event and output of the current step */
+	const struct vg_event *ev;
 	struct decide_out *out;
+	struct vg_action scratch_action;
 	uint64_t now_ms;
 };
+
+/* The classification of SPEC.md "Classification", one rule per line; exported for exhaustive tests. */
+enum vg_verdict decide_classify(const struct vg_diag_snapshot *s);
+/* Network status of SPEC.md "Diagnosis" from one diagnosis result. */
+enum vg_netstatus decide_netstatus(const struct vg_diag_result *r);
+/* Number of ping sets for unreachable_primary_ping_count: -1 endless, 0..3 -> 3, N > 3 -> N. */
+int32_t decide_ping_sets(int32_t count);
 
 void decide_init(struct decide *d, const struct decide_params *p);
 /* Apply new [module]/[monitor]/[network]/[hooks] parameters (reload): take effect at the next cycle. */
