@@ -305,6 +305,8 @@ void conn_mark_down(struct decide *d, enum vg_conn c, const char *why)
 	d->conn[c].up = false;
 	out_record(d, REC_MONITOR, "connection %s down: %s", decide_conn_name(c), why);
 	schedule_redial(d);
+	if (!any_conn_up(d))
+		pm_conn_changed(d);
 }
 
 void conn_redial(struct decide *d, enum vg_conn c)
@@ -340,8 +342,10 @@ static void note_peer(struct decide *d, const struct vg_peer_info *peer)
 	d->peer_generation = peer->generation;
 	d->last_peer_msg_ms = d->now_ms;
 	/* SPEC "island convergence": a backup adopts the primary's generation on every hello. */
-	if (is_watching(d->state) && peer->state == ST_PRIMARY && peer->generation > d->generation)
+	if (is_watching(d->state) && peer->state == ST_PRIMARY && peer->generation > d->generation) {
 		d->generation = peer->generation;
+		out_action(d, ACT_PERSIST, CONN_MAIN, 0, 0);
+	}
 }
 
 static void peer_facts(struct decide *d, const struct vg_peer_info *peer)
@@ -363,7 +367,7 @@ static void on_conn_up(struct decide *d, const struct vg_event *ev)
 	c->dialing = false;
 	d->hello_seen = true;
 	peer_facts(d, &ev->peer);
-	if (!is_watching(d->state))
+	if (!is_watching(d->state) || !c->open)
 		return;
 	if (!c->up) {
 		c->up = true;
@@ -453,12 +457,29 @@ static void on_start(struct decide *d, const struct vg_event *ev)
 	schedule_redial(d);
 }
 
+/* SPEC "drill": without --live the node is back in its prior state when the drill ends. */
+static void drill_restore(struct decide *d)
+{
+	if (!is_watching(d->state) || d->verdict == VERDICT_NONE)
+		return;
+	rule_clear(d);
+	if (d->state == ST_RECONNECTING)
+		set_state(d, ST_BACKUP);
+	pm_start(d);
+	if (any_conn_up(d))
+		mm_start(d);
+}
+
 static void on_drill(struct decide *d, const struct vg_event *ev)
 {
+	bool was_live = d->drill_live;
+
 	d->in_drill = ev->type == EV_DRILL_START;
 	d->drill_live = d->in_drill && ev->flag;
 	out_record(d, REC_COMMAND, "drill %s%s", d->in_drill ? "starts" : "ends",
 		   d->drill_live ? " (live: switches for real)" : "");
+	if (!d->in_drill && !was_live)
+		drill_restore(d);
 }
 
 static void dispatch_peer(struct decide *d, const struct vg_event *ev)

@@ -45,7 +45,6 @@ static const struct fsm_row fsm_table[] = {
 	{ ST_WATCH, FE_SWITCH_DUE, FA_TRY_SWITCH, ST_SAME },
 	{ ST_BACKUP, FE_FAULT, FA_RECONNECT, ST_RECONNECTING },
 	{ ST_WATCH, FE_FAULT, FA_RECONNECT, ST_SAME },
-	{ ST_RECONNECTING, FE_RECOVERED, FA_RESUME, ST_BACKUP },
 	{ ST_WATCH, FE_RECOVERED, FA_RESUME, ST_SAME },
 	{ ST_WATCH, FE_CMD_SWITCH, FA_MANUAL_SWITCH, ST_SAME },
 	{ ST_WATCH, FE_CMD_HANDOVER, FA_ASK_HANDOVER, ST_SAME },
@@ -289,9 +288,10 @@ static void handover_done(struct decide *d)
 		out_record(d, REC_COMMAND, "drain hook failed: handover aborted, this node stays primary");
 		return;
 	}
-	out_action(d, ACT_SEND_DRAIN_DONE, CONN_MAIN, 0, 0);
+	/* Discontinue (drop VIPs) before telling the peer to take over: never two holders. */
 	out_record(d, REC_COMMAND, "drained: handing over, this node becomes backup");
 	demote(d, ST_BACKUP, REASON_HANDOVER);
+	out_action(d, ACT_SEND_DRAIN_DONE, CONN_MAIN, 0, 0);
 }
 
 static void refuse(struct decide *d)
@@ -362,6 +362,8 @@ static void run_action(struct decide *d, enum fsm_action a)
 		out_record(d, REC_MONITOR, "module answers on a connection that is up: verdict %s ends",
 			   decide_verdict_name(d->verdict));
 		rule_clear(d);
+		if (d->state == ST_RECONNECTING)
+			set_state(d, ST_BACKUP);
 		pm_start(d);
 		break;
 	case FA_MANUAL_SWITCH: manual_switch(d); break;

@@ -292,11 +292,16 @@ bool pm_on_confirm_pong(struct decide *d, const struct vg_event *ev)
 	if (pm->phase != PM_CONFIRM || ev->seq != pm->confirm_seq)
 		return false;
 	conn_mark_up(d, ev->conn);
-	if (ev->pid <= 0 && !ev->flag) {
+	if (ev->flag) {
+		/* Only an answer with the last known PID cancels (SPEC); a rejected check proves nothing. */
+		confirm_failed(d, "the primary could not run the check");
+		return true;
+	}
+	if (ev->pid <= 0) {
 		confirm_failed(d, "the primary says the module is not running");
 		return true;
 	}
-	if (ev->flag || ev->pid == d->mm.last_pid) {
+	if (ev->pid == d->mm.last_pid) {
 		out_record(d, REC_MONITOR, "module answered the confirmation ping: module-down cancelled");
 		resume(d);
 		return true;
@@ -383,6 +388,9 @@ static void classify_now(struct decide *d)
 		resume(d);
 	else
 		rule_post(d, v);
+	/* A withheld switch leaves the node watching: monitoring goes on (SPEC "manual mode"). */
+	if (is_watching(d->state) && pm->phase == PM_IDLE)
+		resume(d);
 	if (pm->diag_again && is_watching(d->state)) {
 		pm->diag_again = false;
 		pm_diagnose(d, "asked again while diagnosing");
@@ -432,6 +440,8 @@ void pm_conn_changed(struct decide *d)
 	if (reconnect_mode(d)) {
 		/* SPEC "reconnecting": a connection up stops the timer and the sets; the module monitor pings at once. */
 		rule_stop(d);
+		if (d->verdict != VERDICT_MODULE_DOWN)
+			d->switch_pending = false;
 		mm_ping_now(d);
 	}
 }

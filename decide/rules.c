@@ -174,17 +174,23 @@ void rule_on_pingset(struct decide *d, const struct vg_event *ev)
 	pm_diagnose(d, "ping set answered");
 }
 
-static void withhold(struct decide *d, enum vg_reason reason, const char *why)
+static void note_withheld(struct decide *d, enum vg_reason reason, const char *why)
 {
 	struct vg_record *r;
-	struct vg_action *a;
 
-	r = out_record_ex(d, REC_WITHHELD, "switch for %s withheld: %s", decide_verdict_name(d->verdict), why);
+	r = out_record_ex(d, REC_WITHHELD, "switch for %s %s", decide_verdict_name(d->verdict), why);
 	if (r != NULL) {
 		r->verdict = d->verdict;
 		r->reason = reason;
 		r->diag = d->diag;
 	}
+}
+
+static void withhold(struct decide *d, enum vg_reason reason, const char *why)
+{
+	struct vg_action *a;
+
+	note_withheld(d, reason, why);
 	if (d->alerted)
 		return;
 	d->alerted = true;
@@ -199,22 +205,22 @@ void rule_try_switch(struct decide *d, enum vg_reason reason)
 	if (d->verdict == VERDICT_NETWORK_DOWN || d->verdict == VERDICT_NONE)
 		return; /* never switch on network-down, nor without a verdict in force */
 	if (is_upgrade(d->state)) {
-		withhold(d, reason, "upgrade state: manual switch only (vigilctl switch --force)");
+		withhold(d, reason, "withheld: upgrade state: manual switch only (vigilctl switch --force)");
 		return;
 	}
 	if (d->p.manual) {
-		withhold(d, reason, "mode manual: only vigilctl switch switches");
+		withhold(d, reason, "withheld: mode manual: only vigilctl switch switches");
 		return;
 	}
 	if (d->in_drill && !d->drill_live) {
-		withhold(d, reason, "drill: the verdict is recorded, no switch");
+		withhold(d, reason, "withheld: drill: the verdict is recorded, no switch");
 		return;
 	}
 	if (!node_ready(d)) {
 		d->switch_pending = true;
 		d->pending_reason = reason;
-		out_record(d, REC_WITHHELD, "switch for %s waits: %s", decide_verdict_name(d->verdict),
-			   !d->hello_seen || !d->module_answered ? "start-up not complete" : "local_check fails");
+		note_withheld(d, reason, !d->hello_seen || !d->module_answered ? "waits: start-up not complete"
+									    : "waits: local_check fails");
 		return;
 	}
 	promote(d, d->in_drill ? REASON_DRILL : reason);

@@ -9,7 +9,28 @@
 
 #include "decide.h"
 
-enum world_module { MOD_OK, MOD_DEAD, MOD_HUNG, MOD_FLAP };
+/*
+ * Invariants every step is checked against (SPEC "Architecture": decide/ is pure and driven by
+ * its own deadlines): the next deadline lies after now, and no action or record was dropped.
+ * With cmocka included first they fail the test; otherwise they abort.
+ */
+#ifdef fail_msg
+#define WORLD_FAIL(...) fail_msg(__VA_ARGS__)
+#else
+#include <stdlib.h>
+#define WORLD_FAIL(...) (fprintf(stderr, __VA_ARGS__), fputc('\n', stderr), abort())
+#endif
+
+/* MOD_REJECT: the primary's check is rejected: every pong says "state unknown". */
+enum world_module { MOD_OK, MOD_DEAD, MOD_HUNG, MOD_FLAP, MOD_REJECT };
+
+/* Everything the core said, with the time it said it, for tests that look at order or timing. */
+#define WORLD_LOG 4096
+
+struct world_action {
+	uint64_t t;
+	struct vg_action a;
+};
 
 struct world_pending {
 	uint64_t t;
@@ -35,8 +56,13 @@ struct world {
 	enum world_module module;
 	int32_t pid;
 	bool exit_watch;
-	uint32_t peer_version_cmp;
+	int peer_version_cmp;
 	enum vg_sync peer_sync;
+	enum vg_state peer_state;     /* what the peer's hello says (ST_PRIMARY unless a test changes it) */
+	uint64_t peer_generation;     /* the peer's generation in its hello (1) */
+	bool peer_module_responding;  /* the peer's hello says it sees the module answering (true) */
+	uint64_t start_generation;    /* EV_START: the persisted generation (1) */
+	bool start_stale;             /* EV_START: the persisted state was stale */
 	/* what happened */
 	uint64_t fault_at;
 	uint64_t first_verdict_t;
@@ -46,6 +72,13 @@ struct world {
 	uint64_t hold_t;
 	unsigned alerts, commences, discontinues, dials, diagnoses, sets, withheld;
 	bool verbose;
+	/* the log (what does not fit is counted in log_lost) */
+	struct world_action alog[WORLD_LOG];
+	size_t nalog;
+	struct vg_record rlog[WORLD_LOG];
+	size_t nrlog;
+	size_t log_lost;
+	struct decide_out last; /* the output of the latest step */
 };
 
 static inline void world_push(struct world *w, uint64_t t, struct vg_event ev)
@@ -56,8 +89,9 @@ static inline void world_push(struct world *w, uint64_t t, struct vg_event ev)
 
 static inline struct vg_peer_info world_peer(const struct world *w)
 {
-	return (struct vg_peer_info){ .state = ST_PRIMARY, .generation = 1, .version_cmp = (int)w->peer_version_cmp,
-				      .config_match = true, .sync = w->peer_sync, .module_responding = true };
+	return (struct vg_peer_info){ .state = w->peer_state, .generation = w->peer_generation,
+				      .version_cmp = w->peer_version_cmp, .config_match = true, .sync = w->peer_sync,
+				      .module_responding = w->peer_module_responding };
 }
 
 static inline bool world_peer_reachable(const struct world *w)
@@ -99,6 +133,7 @@ static inline void world_module_ping(struct world *w, const struct vg_action *a)
 	case MOD_DEAD: ev.pid = 0; break;
 	case MOD_HUNG: ev.pid = 0; t = w->now + w->rtt + w->p.module_timeout_ms; break;
 	case MOD_FLAP: ev.pid = ++w->pid; break;
+	case MOD_REJECT: ev.pid = 0; ev.flag = true; break;
 	}
 	world_push(w, t, ev);
 }
@@ -150,6 +185,11 @@ static inline void world_note(struct world *w, const struct vg_record *r)
 {
 	if (w->verbose)
 		fprintf(stderr, "%8llu [%s] %s\n", (unsigned long long)r->t_ms, decide_state_name(r->state), r->text);
+	/* SPEC: network-down never switches; only an operator's command may (manual switch, handover). */
+	if (r->kind == REC_SWITCH && r->verdict == VERDICT_NETWORK_DOWN && r->reason != REASON_MANUAL &&
+	    r->reason != REASON_HANDOVER)
+		WORLD_FAIL("t=%llu: automatic switch (%s) while network-down is in force", (unsigned long long)r->t_ms,
+			   decide_reason_name(r->reason));
 	if (r->t_ms < w->fault_at)
 		return;
 	if (r->kind == REC_VERDICT && w->first_verdict == VERDICT_NONE && r->verdict != VERDICT_NONE) {
@@ -166,17 +206,46 @@ static inline void world_note(struct world *w, const struct vg_record *r)
 		w->withheld++;
 }
 
+static inline void world_log(struct world *w, const struct decide_out *out)
+{
+	for (size_t i = 0; i < out->n_records; i++) {
+		if (w->nrlog < WORLD_LOG)
+			w->rlog[w->nrlog++] = out->records[i];
+		else
+			w->log_lost++;
+	}
+	for (size_t i = 0; i < out->n_actions; i++) {
+		if (w->nalog < WORLD_LOG)
+			w->alog[w->nalog++] = (struct world_action){ w->now, out->actions[i] };
+		else
+			w->log_lost++;
+	}
+}
+
+static inline void world_log_clear(struct world *w)
+{
+	w->nalog = w->nrlog = w->log_lost = 0;
+}
+
 static inline struct decide_out *world_step(struct world *w, const struct vg_event *ev)
 {
-	static struct decide_out out;
+	struct decide_out *out = &w->last;
 
-	decide_step(&w->d, ev, w->now, &out);
-	for (size_t i = 0; i < out.n_records; i++)
-		world_note(w, &out.records[i]);
-	for (size_t i = 0; i < out.n_actions; i++)
-		world_act(w, &out.actions[i]);
-	w->deadline = out.next_deadline_ms;
-	return &out;
+	decide_step(&w->d, ev, w->now, out);
+	/* The deadline always advances: a deadline at or before now would stall the caller's loop. */
+	if (out->next_deadline_ms <= w->now)
+		WORLD_FAIL("t=%llu: event %d: next deadline %llu is not after now", (unsigned long long)w->now,
+			   ev != NULL ? (int)ev->type : -1, (unsigned long long)out->next_deadline_ms);
+	if (out->dropped != 0)
+		WORLD_FAIL("t=%llu: event %d: %zu actions or records dropped", (unsigned long long)w->now,
+			   ev != NULL ? (int)ev->type : -1, out->dropped);
+	world_log(w, out);
+	for (size_t i = 0; i < out->n_records; i++)
+		world_note(w, &out->records[i]);
+	for (size_t i = 0; i < out->n_actions; i++)
+		world_act(w, &out->actions[i]);
+	w->deadline = out->next_deadline_ms;
+	return out;
 }
 
 /* Deliver everything due up to t_end in time order; queued events before the tick at the same ms. */
@@ -204,8 +273,8 @@ static inline void world_run(struct world *w, uint64_t t_end)
 	w->now = t_end;
 }
 
-/* A steady pair at t = 0: the backup started, both connections up, pongs flowing. */
-static inline void world_init(struct world *w, const struct decide_params *p)
+/* The world before the backup starts: a test may change the peer, the module or the path first. */
+static inline void world_setup(struct world *w, const struct decide_params *p)
 {
 	memset(w, 0, sizeof(*w));
 	w->p = *p;
@@ -213,11 +282,28 @@ static inline void world_init(struct world *w, const struct decide_params *p)
 	w->path_ok = w->host_up = w->vigild_up = w->nettest_ok = w->gateway_ok = w->carrier = true;
 	w->pid = 1000;
 	w->exit_watch = true;
+	w->peer_state = ST_PRIMARY;
+	w->peer_generation = 1;
+	w->peer_module_responding = true;
+	w->start_generation = 1;
 	w->switch_t = w->hold_t = UINT64_MAX;
 	w->deadline = UINT64_MAX;
 	decide_init(&w->d, p);
-	world_step(w, &(struct vg_event){ .type = EV_START, .generation = 1 });
+}
+
+/* vigild starts at t = 0. */
+static inline void world_start(struct world *w)
+{
+	world_step(w, &(struct vg_event){ .type = EV_START, .generation = w->start_generation,
+					  .flag = w->start_stale });
 	world_run(w, 0);
+}
+
+/* A steady pair at t = 0: the backup started, both connections up, pongs flowing. */
+static inline void world_init(struct world *w, const struct decide_params *p)
+{
+	world_setup(w, p);
+	world_start(w);
 }
 
 static inline void world_inject(struct world *w, struct vg_event ev)
