@@ -44,7 +44,8 @@ static uint64_t mono_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0; /* cannot fail on Linux for CLOCK_MONOTONIC */
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
@@ -52,7 +53,8 @@ uint64_t loop_wall_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 0;
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
@@ -125,10 +127,12 @@ struct loop_io *loop_io_add(struct loop *l, int fd, unsigned events, loop_io_cb 
 	*io = (struct loop_io){ .l = l, .fd = fd, .cb = cb, .arg = arg };
 	io->ev = event_new(l->base, fd, to_ev(events), io_trampoline, io);
 	if (io->ev == NULL || event_add(io->ev, NULL) != 0) {
+		int saved = errno != 0 ? errno : ENOMEM; /* keep the backend's reason (EPERM, EBADF) */
+
 		if (io->ev != NULL)
 			event_free(io->ev);
 		free(io);
-		errno = ENOMEM;
+		errno = saved;
 		return NULL;
 	}
 	return io;
@@ -175,15 +179,16 @@ struct loop_timer *loop_timer_new(struct loop *l, loop_timer_cb *cb, void *arg)
 	return t;
 }
 
-void loop_timer_at(struct loop_timer *t, uint64_t deadline_ms)
+int loop_timer_at(struct loop_timer *t, uint64_t deadline_ms)
 {
 	uint64_t now = mono_ms();
 	uint64_t in_ms = deadline_ms > now ? deadline_ms - now : 0;
 	struct timeval tv = { .tv_sec = (time_t)(in_ms / 1000), .tv_usec = (suseconds_t)(in_ms % 1000) * 1000 };
 
 	evtimer_del(t->ev);
-	if (deadline_ms != LOOP_NEVER)
-		evtimer_add(t->ev, &tv);
+	if (deadline_ms == LOOP_NEVER)
+		return 0;
+	return evtimer_add(t->ev, &tv) == 0 ? 0 : -ENOMEM;
 }
 
 void loop_timer_free(struct loop_timer *t)
@@ -224,7 +229,12 @@ int loop_signal_add(struct loop *l, int signo, loop_signal_cb *cb, void *arg)
 
 int loop_run(struct loop *l)
 {
-	return event_base_dispatch(l->base) < 0 ? -EIO : 0;
+	int r;
+
+	tick(l); /* the cached time is stale before and after a run */
+	r = event_base_dispatch(l->base);
+	tick(l);
+	return r < 0 ? -EIO : 0;
 }
 
 void loop_stop(struct loop *l)

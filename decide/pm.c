@@ -353,6 +353,13 @@ static bool dial_in_flight(const struct decide *d, uint64_t *ret_until)
 	return any;
 }
 
+static void redial_stalled(struct decide *d)
+{
+	for (int c = 0; c < CONN_COUNT; c++)
+		if (d->conn[c].open && !d->conn[c].up)
+			conn_redial(d, c);
+}
+
 static bool same_snapshot(const struct vg_diag_snapshot *a, const struct vg_diag_snapshot *b)
 {
 	return a->valid == b->valid && a->main_up == b->main_up && a->aux_up == b->aux_up &&
@@ -412,7 +419,10 @@ void pm_on_diag(struct decide *d, const struct vg_event *ev)
 		.primary = ev->diag.primary_answered ? REACH_REACHED : REACH_UNREACHABLE,
 		.module_down_confirmed = pm->module_down,
 	};
-	/* A re-dial still in flight gets nettest_timeout before "no connection up" may count as notifier-down. */
+	/* The host answers but no connection is up: a stalled connection is never waited for, re-dial it
+	 * now; a re-dial in flight gets nettest_timeout before "no connection" may count as notifier-down. */
+	if (ev->diag.primary_answered && !any_conn_up(d))
+		redial_stalled(d);
 	if (ev->diag.primary_answered && !any_conn_up(d) && dial_in_flight(d, &until)) {
 		pm->held = true;
 		pm->held_until_ms = until;

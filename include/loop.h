@@ -31,8 +31,9 @@ int loop_io_set(struct loop_io *io, unsigned events);
 void loop_io_del(struct loop_io *io);
 
 struct loop_timer *loop_timer_new(struct loop *l, loop_timer_cb *cb, void *arg);
-/* Arm at an absolute CLOCK_MONOTONIC ms deadline (LOOP_NEVER disarms); a past deadline fires at once. */
-void loop_timer_at(struct loop_timer *t, uint64_t deadline_ms);
+/* Arm at an absolute CLOCK_MONOTONIC ms deadline (LOOP_NEVER disarms); a past deadline fires at once.
+ * Returns 0 or -ENOMEM. */
+int loop_timer_at(struct loop_timer *t, uint64_t deadline_ms);
 void loop_timer_free(struct loop_timer *t);
 
 int loop_signal_add(struct loop *l, int signo, loop_signal_cb *cb, void *arg);
