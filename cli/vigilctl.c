@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "ctl.h"
 
 #define EXIT_USAGE 2
 #define DEFAULT_SOCKET "/run/vigil/vigild.sock"
@@ -21,14 +22,14 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *args;
 } commands[] = {
-	{ "status", cmd_daemon, "[--json]" },
-	{ "events", cmd_daemon, "[-n N] [--follow] [--json]" },
-	{ "why", cmd_daemon, "[--json]" },
-	{ "dump", cmd_daemon, "[-o FILE]" },
-	{ "switch", cmd_daemon, "[--force]" },
-	{ "handover", cmd_daemon, "[--force]" },
-	{ "rejoin", cmd_daemon, "" },
-	{ "reload", cmd_daemon, "" },
+	{ "status", cmd_status, "[--json]" },
+	{ "events", cmd_events, "[-n N] [--follow] [--json]" },
+	{ "why", cmd_why, "[--json]" },
+	{ "dump", cmd_dump, "[-o FILE]" },
+	{ "switch", cmd_act, "[--force]" },
+	{ "handover", cmd_act, "[--force]" },
+	{ "rejoin", cmd_act, "" },
+	{ "reload", cmd_act, "" },
 	{ "drill", cmd_daemon, "SCENARIO [--for D] [--live]" },
 	{ "keygen", cmd_keygen, "FILE" },
 	{ "simulate", cmd_simulate,

@@ -2,9 +2,13 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "config.h"
+#include "daemon.h"
+#include "log.h"
 
 #define EXIT_USAGE 2
 
@@ -95,6 +99,18 @@ static int check_config(const struct vigild_opts *o, const struct config *c)
 	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 }
 
+/* The daemon proper: in the foreground, logging to stderr or syslog (SPEC "Command line"). */
+static int run_daemon(const struct vigild_opts *o, const struct config *c)
+{
+	static struct vigild v;
+
+	v.cfg = *c;
+	v.config_path = o->config;
+	log_init(strcmp(o->log, "syslog") != 0, LOG_DAEMON);
+	log_set_verbose(getenv("VIGIL_DEBUG") != NULL);
+	return vigild_run(&v) < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct vigild_opts o = { .config = CONFIG_DEFAULT_PATH, .log = "stderr" };
@@ -115,6 +131,5 @@ int main(int argc, char **argv)
 	}
 	if (o.check)
 		return check_config(&o, &c);
-	fprintf(stderr, "vigild: the daemon loop arrives with issue 4; use --check-config\n");
-	return 1;
+	return run_daemon(&o, &c);
 }

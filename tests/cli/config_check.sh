@@ -80,10 +80,10 @@ run 1 "$vigild" --check-config -c "$good" &&
 	{ grep -q "key_file: .* run chmod 600" "$tmp/err" || fail "key mode: $(cat "$tmp/err")"; }
 chmod 600 "$tmp/default/pair.key"
 
-# Usage errors exit 2; the daemon proper is not built yet (exit 1).
+# Usage errors exit 2; the daemon proper refuses a bad file with exit 1 before it starts anything.
 run 2 "$vigild" --check-config -c "$good" --bogus
 run 2 "$vigild" --print -c "$good"
-run 1 "$vigild" -c "$good"
+run 1 "$vigild" -c "$broken"
 
 # keygen: a new key with mode 0600; never over an existing file.
 run 0 "$vigilctl" keygen "$tmp/new.key"

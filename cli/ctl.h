@@ -1,0 +1,72 @@
+/* ctl.h: what vigilctl's control-socket commands share: the request/answer call and the human formats. */
+#ifndef VIGIL_CTL_H
+#define VIGIL_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct json_object; /* json-c */
+
+#define CTL_ERROR_MAX 320
+#define CTL_TIMEOUT_MS 10000           /* an answer is due within this (not for --follow) */
+#define CTL_LINE_MAX (2 * 1024 * 1024) /* one answer line, at most */
+
+/* One request of doc/control.md; members left false/0 are not sent. */
+struct ctl_request {
+	const char *cmd;
+	bool force;
+	bool follow;
+	uint32_t n; /* events: records wanted; 0 = the daemon's default */
+};
+
+/* Called with each line before the final one (an events record); a nonzero return stops the
+ * call and is returned. The object is put after the call. */
+typedef int ctl_line_fn(struct json_object *line, void *arg);
+
+struct ctl_reply {
+	struct json_object
+	    *final; /* on success: the final {"ok": true, ...} object; json_object_put it */
+	char error[CTL_ERROR_MAX]; /* on failure: one printable line saying why */
+};
+
+/*
+ * Connect to the control socket, send rq, hand each record line to fn (may be NULL), and
+ * return 0 when the final line says ok. Failures fill ret->error and return:
+ * -ENOENT / -ECONNREFUSED vigild not running; -EACCES the socket or the daemon said no to
+ * this caller; -EREMOTEIO the daemon refused (its one-line reason); -EINVAL the daemon called
+ * the request bad; -EBUSY too many clients; -ETIMEDOUT no answer within timeout_ms (< 0:
+ * wait forever); -EPROTO a garbled answer; other negative errnos from the socket.
+ */
+int ctl_call(const char *socket_path, const struct ctl_request *rq, int timeout_ms, ctl_line_fn *fn,
+    void *arg, struct ctl_reply *ret);
+
+/* ---- human output (cli/ctl-print.c): pure, times passed in, local time zone ---- */
+
+/* "45s", "2m 13s", "3h 5m", "2d 4h". */
+void ctl_format_duration(uint64_t ms, char *ret, size_t len);
+/* RFC 3339 ("2024-05-01T12:00:00.250Z", or with an offset) to ms since the epoch: 0 or -EINVAL. */
+int ctl_parse_time(const char *text, int64_t *ret_ms);
+/* Local time "2024-05-01 14:02:11" (with_ms: ".250" appended). */
+void ctl_format_local(int64_t ms, bool with_ms, char *ret, size_t len);
+/* A state name in words: "backup: standing by, watching the primary". */
+const char *ctl_state_words(const char *state);
+/* A switch reason or verdict in words ("the module on the primary stopped answering"); "" if unknown. */
+const char *ctl_reason_words(const char *reason);
+
+/* status: aligned key/value lines; now_ms is the wall clock for "ago". */
+void ctl_print_status(FILE *f, struct json_object *status, int64_t now_ms);
+/* One events record on one line, local time first. */
+void ctl_print_event(FILE *f, struct json_object *rec);
+/* why: a headline, then the chain one record a line. */
+void ctl_print_why(FILE *f, struct json_object *why, int64_t now_ms);
+
+/* ---- the commands (cli/ctl.c), entries of vigilctl's dispatch table ---- */
+int cmd_status(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_why(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_act(int argc, char **argv); /* switch, handover, rejoin, reload: argv[0] says which */
+
+#endif /* VIGIL_CTL_H */

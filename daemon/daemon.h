@@ -1,0 +1,88 @@
+/* daemon.h: what the files of daemon/ share: the one struct vigild that wires the loop to the core. */
+#ifndef VIGIL_DAEMON_H
+#define VIGIL_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "decide.h"
+#include "wire.h"
+
+struct loop;
+struct loop_timer;
+struct peer_link;
+struct peer_conn;
+struct icmp;
+struct check;
+struct check_watch;
+struct control;
+struct store;
+struct proc;
+
+#define VIGIL_VERSION "0.1.0"
+
+struct vigild_counters {
+	uint64_t module_checks;
+	uint64_t hooks_run;
+	uint64_t hooks_failed;
+	uint64_t probe_errors;
+	uint64_t journal_errors;
+	uint64_t records_dropped;
+};
+
+struct vigild {
+	struct config cfg;
+	const char *config_path;
+	struct decide core;
+	struct loop *loop;
+	struct loop_timer *core_timer;
+	struct peer_link *peer;
+	struct peer_conn *out[CONN_COUNT]; /* connections this node dialled, by channel */
+	struct icmp *icmp;
+	struct check *check;       /* the module check the primary runs per module ping */
+	struct check *local_check; /* optional, run on the backup */
+	struct check_watch *watch; /* exit watch of the module's PID */
+	struct control *control;
+	struct store *store;
+	uint8_t config_digest[WIRE_DIGEST_LEN];
+	char software[WIRE_SOFTWARE_MAX + 1];
+	struct wire_hello peer_hello; /* the peer's last hello facts */
+	struct vg_peer_info peer_info;
+	int64_t wall_minus_mono_ms; /* wall clock = monotonic + this (times travel as data) */
+	uint64_t started_mono_ms;
+	uint32_t set_id; /* the ping set in flight (the core's ids are unique) */
+	bool stopping;
+	int cmd_status;               /* the core's answer to the last control command */
+	char cmd_msg[VG_RECORD_TEXT];
+	struct vigild_counters counters;
+};
+
+/* core.c: drive the decision core and carry out its actions */
+void vigild_post(struct vigild *v, const struct vg_event *ev);
+void vigild_post_type(struct vigild *v, enum vg_event_type type);
+int64_t vigild_wall_ms(const struct vigild *v, uint64_t mono_ms);
+
+/* peerio.c: the peer link's callbacks: serve pings on the primary, feed the core on the backup */
+int vigild_peer_start(struct vigild *v);
+void vigild_peer_hello_update(struct vigild *v);
+void vigild_send(struct vigild *v, enum vg_conn c, const struct wire_msg *m);
+void vigild_broadcast(struct vigild *v, const struct wire_msg *m);
+void vigild_module_gone(int32_t pid, void *arg);
+int vigild_run(struct vigild *v);
+int vigild_reload(struct vigild *v, char *msg, size_t len);
+
+/* probes.c: diagnosis and ping sets through the ICMP prober */
+int vigild_probes_start(struct vigild *v);
+void vigild_diagnose(struct vigild *v, uint32_t id, bool ping_set);
+
+/* hooks.c: commence, discontinue, drain, sync_check, local_check */
+enum vigild_hook { HOOK_COMMENCE, HOOK_DISCONTINUE, HOOK_DRAIN, HOOK_SYNC_CHECK, HOOK_COUNT };
+void vigild_hook_run(struct vigild *v, enum vigild_hook h, enum vg_reason reason);
+void vigild_local_check(struct vigild *v);
+
+/* ctl.c: the control socket's handlers */
+int vigild_control_start(struct vigild *v);
+void vigild_journal(struct vigild *v, const char *kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif /* VIGIL_DAEMON_H */

@@ -1,0 +1,142 @@
+/* run.c: vigild start-up, signals and clean stop: open what needs opening, then hand over to the loop. */
+#include <errno.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "daemon.h"
+#include "log.h"
+#include "loop.h"
+#include "store.h"
+
+static void on_sigterm(int signo, void *arg)
+{
+	struct vigild *v = arg;
+
+	log_info("signal %d: stopping", signo);
+	v->stopping = true;
+	vigild_post_type(v, EV_STOP);
+	loop_stop(v->loop);
+}
+
+/* SPEC "reload": [module], [monitor], [network], [hooks] apply at the next cycle; [node], [peer] need a restart. */
+int vigild_reload(struct vigild *v, char *msg, size_t len)
+{
+	static struct config fresh;
+	struct decide_params p;
+	char err[CONFIG_ERR_MAX];
+
+	if (config_load(v->config_path, &fresh, err, sizeof(err)) < 0) {
+		snprintf(msg, len, "reload refused: %s", err);
+		vigild_journal(v, "reload", "%s", msg);
+		return -EINVAL;
+	}
+	if (memcmp(&fresh.node, &v->cfg.node, sizeof(fresh.node)) != 0 ||
+	    memcmp(&fresh.peer, &v->cfg.peer, sizeof(fresh.peer)) != 0) {
+		snprintf(msg, len, "[node] or [peer] changed: restart vigild to apply; nothing reloaded");
+		vigild_journal(v, "reload", "%s", msg);
+		return -EPERM;
+	}
+	/* SPEC "reload": [module], [monitor], [network], [hooks] apply at the next cycle. */
+	v->cfg.module = fresh.module;
+	v->cfg.monitor = fresh.monitor;
+	v->cfg.network = fresh.network;
+	v->cfg.hooks = fresh.hooks;
+	config_decide_params(&v->cfg, &p);
+	decide_reload(&v->core, &p);
+	snprintf(msg, len, "configuration reloaded from %s", v->config_path);
+	vigild_journal(v, "reload", "%s", msg);
+	return 0;
+}
+
+static void on_sighup(int signo, void *arg)
+{
+	char msg[CONFIG_ERR_MAX + 64];
+
+	(void)signo;
+	vigild_reload(arg, msg, sizeof(msg));
+}
+
+static int open_store(struct vigild *v, enum vg_state *ret_state, uint64_t *ret_gen)
+{
+	struct store_options so = { .write = true };
+	int r = store_open(v->cfg.node.state_dir, &so, &v->store);
+
+	if (r < 0) {
+		log_warnx("state_dir %s: cannot open (%s)", v->cfg.node.state_dir, strerror(-r));
+		return r;
+	}
+	r = store_state_load(v->store, ret_state, ret_gen);
+	if (r == -ENOENT) {
+		*ret_state = ST_INIT;
+		*ret_gen = 0;
+		return 0;
+	}
+	if (r < 0) {
+		/* A damaged state file must not make a stale node primary: start as a fresh node, loudly. */
+		log_warnx("%s; starting with generation 0", store_error(v->store));
+		*ret_state = ST_INIT;
+		*ret_gen = 0;
+	}
+	return 0;
+}
+
+static int open_checks(struct vigild *v)
+{
+	int r = check_new(v->loop, &v->cfg.module.check, &v->check);
+
+	if (r < 0)
+		return r;
+	if (v->cfg.module.local_check.kind != CHECK_NONE) {
+		r = check_new(v->loop, &v->cfg.module.local_check, &v->local_check);
+		if (r < 0)
+			return r;
+	}
+	/* SPEC "Exit watch" needs pidfd (Linux >= 5.3): without it the module pings still decide. */
+	if (check_watch_new(v->loop, vigild_module_gone, v, &v->watch) < 0)
+		log_warnx("exit watch unavailable: module exits are seen by the module pings only");
+	return 0;
+}
+
+static int start_parts(struct vigild *v)
+{
+	int r;
+
+	if (sodium_init() < 0)
+		return -EIO;
+	if ((r = loop_new(&v->loop)) < 0)
+		return r;
+	if ((r = open_checks(v)) < 0 || (r = vigild_probes_start(v)) < 0 || (r = vigild_peer_start(v)) < 0 ||
+	    (r = vigild_control_start(v)) < 0)
+		return r;
+	loop_signal_add(v->loop, SIGTERM, on_sigterm, v);
+	loop_signal_add(v->loop, SIGINT, on_sigterm, v);
+	loop_signal_add(v->loop, SIGHUP, on_sighup, v);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+int vigild_run(struct vigild *v)
+{
+	struct decide_params p;
+	struct vg_event start = { .type = EV_START };
+	enum vg_state state;
+	int r;
+
+	snprintf(v->software, sizeof(v->software), "%s", VIGIL_VERSION);
+	if ((r = open_store(v, &state, &start.generation)) < 0 || (r = start_parts(v)) < 0)
+		return r;
+	v->started_mono_ms = loop_now_ms(v->loop);
+	v->wall_minus_mono_ms = (int64_t)loop_wall_ms() - (int64_t)v->started_mono_ms;
+	start.flag = state == ST_STALE;
+	config_decide_params(&v->cfg, &p);
+	decide_init(&v->core, &p);
+	vigild_journal(v, "start", "vigild %s, node %s, role %s", v->software, v->cfg.node.name,
+		       v->cfg.node.role_a ? "A" : "B");
+	vigild_post(v, &start);
+	r = loop_run(v->loop);
+	vigild_journal(v, "stop", "vigild stops");
+	return r;
+}
