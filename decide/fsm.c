@@ -247,11 +247,21 @@ static void ask_handover(struct decide *d)
 	cmd_reply(d, 0, "handover requested: the primary drains, then this node takes over");
 }
 
+/* The primary holds no connection of its own: the backup's pings are what prove it connected. */
+static bool peer_heard_lately(const struct decide *d)
+{
+	uint64_t quiet = 3ull * d->p.ping_delay_ms;
+
+	if (quiet < d->p.reconnect_delay_ms)
+		quiet = d->p.reconnect_delay_ms;
+	return d->peer_known && d->now_ms - d->last_peer_msg_ms <= quiet;
+}
+
 static const char *handover_refusal(const struct decide *d, bool force)
 {
 	if (d->draining)
 		return "a handover is already draining";
-	if (!d->peer_known || !(d->conn[CONN_MAIN].open || d->conn[CONN_AUX].open))
+	if (!peer_heard_lately(d))
 		return "the peer is not connected";
 	if (d->peer.state != ST_BACKUP)
 		return "the peer is not in backup";

@@ -1058,11 +1058,14 @@ static void test_handover_on_primary(void **state)
 			    (struct vg_event){ .type = EV_CONN_UP,
 			        .conn = CONN_MAIN,
 			        .peer = peer });
-		else /* known from an earlier hello, since lost */
+		else { /* known from an earlier hello, silent since: the backup's pings stopped */
 			world_inject(&W,
 			    (struct vg_event){ .type = EV_PEER_STATE,
 			        .conn = CONN_MAIN,
 			        .peer = peer });
+			W.path_ok = false; /* the primary's own dials to look for it go nowhere */
+			world_run(&W, W.now + 3 * p.ping_delay_ms + p.reconnect_delay_ms + 1);
+		}
 		assert_int_equal(W.d.state, ST_PRIMARY);
 		o = send_flag(rows[i].cmd, rows[i].force);
 		if (!rows[i].accepted) {
