@@ -210,11 +210,12 @@ examples/%/pair.key: | $(BUILD)/vigilctl
 
 # The test groups write $(RESULTS)/*.count; a failing group does not stop the others, and
 # summary.sh prints the closing line and gives the exit status.
-test-run: all keys $(UNIT_BINS) $(FUZZ_BINS) | pkgcheck-test
+test-run: all keys tools $(UNIT_BINS) $(FUZZ_BINS) | pkgcheck-test
 	@rm -rf $(RESULTS)
 	@RESULTS=$(RESULTS) tests/run-unit.sh $(UNIT_BINS) || :
 	@RESULTS=$(RESULTS) tests/run-cli.sh $(BUILD) || :
 	@$(MAKE) --no-print-directory fuzz-replay || :
+	@BUILD=$(BUILD) RESULTS=$(RESULTS) tests/netns/run.sh $(NETNS_SCENARIOS) || :
 	@tests/summary.sh $(BUILD)
 
 check: all headers test-run
@@ -227,8 +228,9 @@ cli-tests: all keys
 
 # ASan + UBSan build of the binaries and unit tests in its own folder, running every test.
 asan:
-	$(SAN_ENV) $(MAKE) BUILD=build-asan OPT=-O1 HARDEN_CFLAGS=-fPIE \
-	  EXTRA_CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="-fsanitize=address,undefined" test-run
+	$(SAN_ENV) NETNS_SLACK_MS=2000 $(MAKE) BUILD=build-asan OPT=-O1 HARDEN_CFLAGS=-fPIE \
+	  EXTRA_CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="-fsanitize=address,undefined" \
+	  NETNS_SCENARIOS="module_kill peer_daemon_killed wan_cut manual_switch" test-run
 
 demo: all keys
 	@./demo.sh $(BUILD)
