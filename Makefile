@@ -232,7 +232,7 @@ asan:
 	  EXTRA_CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="-fsanitize=address,undefined" \
 	  NETNS_SCENARIOS="module_kill peer_daemon_killed wan_cut manual_switch" test-run
 
-demo: all keys
+demo: all keys tools
 	@./demo.sh $(BUILD)
 
 format-check:
