@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "check.h"
+#include "control.h"
+#include "icmp.h"
+#include "peer.h"
 #include "daemon.h"
 #include "log.h"
 #include "loop.h"
@@ -119,6 +122,20 @@ static int start_parts(struct vigild *v)
 	return 0;
 }
 
+/* A clean stop: the socket removed, the prober's threads joined, the journal closed. */
+static void stop_parts(struct vigild *v)
+{
+	control_free(v->control);
+	peer_link_free(v->peer);
+	icmp_free(v->icmp);
+	check_watch_free(v->watch);
+	check_free(v->local_check);
+	check_free(v->check);
+	loop_timer_free(v->core_timer);
+	store_close(v->store);
+	loop_free(v->loop);
+}
+
 int vigild_run(struct vigild *v)
 {
 	struct decide_params p;
@@ -141,5 +158,6 @@ int vigild_run(struct vigild *v)
 	vigild_post(v, &start);
 	r = loop_run(v->loop);
 	vigild_journal(v, "stop", "vigild stops");
+	stop_parts(v);
 	return r;
 }
