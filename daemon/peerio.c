@@ -42,11 +42,30 @@ static void post_peer(struct vigild *v, enum vg_event_type type, enum vg_conn c)
 	vigild_post(v, &ev);
 }
 
+/*
+ * SPEC "[module] qos": with ping_on_aux and qos the aux connection carries the DSCP both ways;
+ * the backup's settings govern: it tags its side and asks the primary in its hello.
+ */
+static void tag_aux(struct vigild *v, struct peer_conn *c, const struct wire_hello *h)
+{
+	int dscp = WIRE_DSCP_NONE;
+
+	if (peer_conn_channel(c) != CONN_AUX)
+		return;
+	if (peer_conn_outgoing(c) && v->cfg.module.qos && v->cfg.module.ping_on_aux)
+		dscp = v->cfg.module.dscp;
+	else if (!peer_conn_outgoing(c))
+		dscp = h->dscp;
+	if (dscp != WIRE_DSCP_NONE && peer_conn_set_dscp(c, dscp) < 0)
+		log_warnx("cannot set DSCP %d on the aux connection", dscp);
+}
+
 static void on_up(void *arg, struct peer_conn *c, const struct wire_hello *h)
 {
 	struct vigild *v = arg;
 	enum vg_conn ch = peer_conn_channel(c);
 
+	tag_aux(v, c, h);
 	v->peer_hello = *h;
 	v->peer_info = info_from_hello(v, h);
 	if (peer_conn_outgoing(c) && ch < CONN_COUNT && v->out[ch] == c) {
