@@ -3,9 +3,11 @@
 #   make deps         Debian packages for the build and the tests (root, idempotent)
 #   make              build/vigild, build/vigilctl
 #   make keys         examples/*/pair.key (made here, never committed: git does not keep 0600)
-#   make check        build, each header alone, unit tests, shell tests; "tests: N passed, N failed"
-#   make asan         the same tests on an ASan + UBSan build in build-asan/
-#   make demo         vigilctl simulate on the fast-profile example, three faults
+#   make check        build, each header alone, unit tests, shell tests, fuzz replays, the namespace
+#                     suite (root); closes with "tests: N passed, N failed"
+#   make asan         the same on an ASan + UBSan build in build-asan/ (a namespace subset)
+#   make netns        the namespace suite alone; make fuzz: libFuzzer, FUZZ_TIME s a target
+#   make demo         a pair in network namespaces, the module killed, the backup's decision
 #   make format-check clang-format --dry-run over the C sources (not part of check)
 #   make clean        remove build/ and build-asan/ (distclean also removes the example keys)
 
@@ -19,14 +21,15 @@ RESULTS   = $(BUILD)/results
 # namespace tests' tools (iproute2, nftables, procps, iputils-ping) and clang with its
 # sanitizer runtime for `make fuzz` (libFuzzer).
 DEB_PKGS := build-essential pkg-config libinih-dev libjson-c-dev libcmocka-dev \
-            libevent-dev libsodium-dev liboping-dev libnl-3-dev libnl-route-3-dev jq \
+            libevent-dev libsodium-dev liboping-dev libnl-3-dev libnl-route-3-dev libpcap-dev jq \
             iproute2 nftables procps iputils-ping clang libclang-rt-14-dev
 
 # inih: vigil.conf syntax; json-c: JSON output; libevent_core: vigild's loop (daemon/loop.c
 # only); libsodium: the peer link's MAC; liboping: the ICMP probes (probe/, in a worker
-# thread, hence -pthread); libnl-route: routes, gateways and carrier (netcfg/). Linked
-# --as-needed, so each binary keeps only what it uses.
-PKGS := inih json-c libevent_core libsodium liboping libnl-route-3.0
+# thread, hence -pthread); libnl-route: routes, gateways and carrier (netcfg/); libpcap: the
+# flight recorder of probe traffic (probe/recorder*). Linked --as-needed, so each binary
+# keeps only what it uses.
+PKGS := inih json-c libevent_core libsodium liboping libnl-route-3.0 libpcap
 
 # pkg-config runs when a recipe first needs the flags, not when the Makefile is read: in
 # `make deps check` on a fresh machine pkg-config and the libraries exist only after deps ran.
@@ -85,7 +88,8 @@ TEST_DEPS_proc    = $(BUILD)/daemon/proc.o $(LOOP_OBJ)
 TEST_DEPS_store   = $(call only,daemon/store%,$(DAEMON_OBJS)) $(DECIDE_OBJS)
 TEST_DEPS_control = $(call only,daemon/control% daemon/store%,$(DAEMON_OBJS)) $(LOOP_OBJ) \
                     $(BUILD)/cli/ctl-client.o $(BUILD)/cli/ctl-print.o $(DECIDE_OBJS)
-TEST_KEYS := decide config sim wire peer check icmp route proc store control
+TEST_DEPS_recorder = $(call only,probe/recorder%,$(PROBE_OBJS)) $(LOOP_OBJ)
+TEST_KEYS := decide config sim wire peer check icmp route proc store control recorder
 deps_of = $(strip $(foreach k,$(TEST_KEYS),$(if $(filter test_$(k)%,$(1)),$(TEST_DEPS_$(k)))))
 
 # Fuzz targets (tests/fuzz/fuzz_NAME.c): replayed over their corpus by a gcc build in check.

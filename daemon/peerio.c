@@ -289,7 +289,9 @@ static void config_digest(struct vigild *v)
 		if (line[0] == '[')
 			on = strcmp(line, "[peer]") == 0 || strcmp(line, "[module]") == 0 ||
 			     strcmp(line, "[monitor]") == 0 || strcmp(line, "[network]") == 0;
-		if (on && line[0] != '#' && strncmp(line, "key_file", 8) != 0)
+		/* Per node, not per pair: the key's path, and how each node checks its own module. */
+		if (on && line[0] != '#' && strncmp(line, "key_file", 8) != 0 && strncmp(line, "check", 5) != 0 &&
+		    strncmp(line, "local_check", 11) != 0)
 			crypto_hash_sha256_update(&st, (const unsigned char *)line, strlen(line));
 	}
 	crypto_hash_sha256_final(&st, v->config_digest);

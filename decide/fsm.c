@@ -132,6 +132,8 @@ void promote(struct decide *d, enum vg_reason reason)
 		d->last_switch_ms = d->now_ms;
 	}
 	d->verdict = VERDICT_NONE;
+	d->mm.last_pid = 0; /* the old primary's module is not ours */
+	d->mm.responding = false;
 	out_action(d, ACT_ANNOUNCE, CONN_MAIN, 0, 0);
 	for (int c = 0; c < CONN_COUNT; c++) {
 		out_action(d, ACT_CLOSE, c, 0, 0);
@@ -151,6 +153,7 @@ static void demote(struct decide *d, enum vg_state next, enum vg_reason reason)
 		d->started_here = true;
 		out_action_ex(d, ACT_FENCE)->flag = true;
 		out_action(d, ACT_PERSIST, CONN_MAIN, 0, 0);
+		out_action(d, ACT_ANNOUNCE, CONN_MAIN, 0, 0); /* the new primary learns at once */
 		return;
 	}
 	enter_watching(d, next);
@@ -193,7 +196,7 @@ static void init_both_start(struct decide *d)
 	if (d->p.role_a)
 		init_take_role(d, "both nodes starting, this node is A");
 	else
-		enter_watching(d, ST_BACKUP);
+		init_peer_primary(d); /* backup, or an upgrade state when the versions differ */
 }
 
 static void init_timeout(struct decide *d)

@@ -331,7 +331,7 @@ void pm_diagnose(struct decide *d, const char *why)
 	pm->diag_id = next_id(d);
 	pm->diag_deadline_ms = d->now_ms + 2ull * d->p.nettest_timeout_ms + 1000;
 	d->counters.diagnoses++;
-	if (d->state != ST_RECONNECTING)
+	if (d->state != ST_RECONNECTING && !d->alerted)
 		out_record(d, REC_MONITOR, "diagnosis starts: %s", why);
 	out_action(d, ACT_DIAGNOSE, CONN_MAIN, 0, pm->diag_id);
 }
@@ -378,7 +378,7 @@ static void classify_now(struct decide *d)
 	s.aux_up = d->conn[CONN_AUX].up;
 	s.carrier_lost_all = (d->carrier_lost_mask & 3) == 3;
 	v = decide_classify(&s);
-	if (d->state != ST_RECONNECTING || !same_snapshot(&s, &d->diag))
+	if ((d->state != ST_RECONNECTING && !d->alerted) || !same_snapshot(&s, &d->diag))
 		r = out_record_ex(d, REC_DIAGNOSIS, "diagnosis: main %s, aux %s, network %s, primary host %s%s -> %s",
 				  s.main_up ? "up" : "down", s.aux_up ? "up" : "down", decide_netstatus_name(s.net),
 				  decide_reach_name(s.primary), s.module_down_confirmed ? ", module-down confirmed" : "",

@@ -76,7 +76,8 @@ void rule_post(struct decide *d, enum vg_verdict v)
 
 	d->last_verdict = v;
 	d->last_verdict_ms = d->now_ms;
-	if (fresh || !reconnect_mode(d))
+	/* The same verdict again: journaled unless it only repeats one already withheld and alerted. */
+	if (fresh || (!reconnect_mode(d) && !d->alerted))
 		r = out_record_ex(d, REC_VERDICT, "verdict %s", decide_verdict_name(v));
 	if (r != NULL) {
 		r->verdict = v;
@@ -190,9 +191,11 @@ static void withhold(struct decide *d, enum vg_reason reason, const char *why)
 {
 	struct vg_action *a;
 
-	note_withheld(d, reason, why);
-	if (d->alerted)
+	if (d->alerted) {
+		d->counters.withheld_repeats++; /* journaled and alerted once per verdict */
 		return;
+	}
+	note_withheld(d, reason, why);
 	d->alerted = true;
 	a = out_action_ex(d, ACT_ALERT);
 	a->verdict = d->verdict;

@@ -315,6 +315,7 @@ struct decide_counters {
 	uint64_t notifier_pings;
 	uint64_t module_pings;
 	uint64_t diagnoses;
+	uint64_t withheld_repeats; /* a withheld trigger seen again for the same verdict */
 };
 
 /* ---- internal state: public so callers allocate it (no malloc in the core); touch only in tests ---- */

@@ -515,13 +515,30 @@ status_json() {
 	NETNS_CTL_TIMEOUT=2 vigilctl_in "$1" status --json 2>/dev/null
 }
 
-# start_vigild NODE [CONF]: vigild -c CONF in the node's namespace, in the background, logging to
-# NODE/vigild.log; returns once its control socket answers.
+# start_vigild NODE [CONF] [NAME=VALUE ...]: vigild -c CONF in the node's namespace, in the
+# background, logging to NODE/vigild.log, with NAME=VALUE added to its environment (for test-only
+# switches such as VIGIL_TEST_VERSION); returns once its control socket answers.
 start_vigild() {
-	local node=$1 conf=${2:-$(node_dir "$1")/vigil.conf} pid deadline_ms log
+	local node=$1 conf pid deadline_ms log e
+	local -a env=()
+	shift
+	conf=$(node_dir "$node")/vigil.conf
+	if (($# > 0)) && ! [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; then
+		[[ -z $1 ]] || conf=$1
+		shift
+	fi
+	for e in "$@"; do
+		[[ $e =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || fail "start_vigild: '$e' is not NAME=VALUE"
+		env+=("$e")
+	done
 	log=$(node_dir "$node")/vigild.log
-	echo "==== vigild start $(date +%T.%3N)" >>"$log"
-	ns_spawn "node-$node" "$log" "$VIGILD" -c "$conf"
+	echo "==== vigild start $(date +%T.%3N)${env[*]:+ with ${env[*]}}" >>"$log"
+	if ((${#env[@]} > 0)); then
+		# env execs vigild: SPAWNED_PID stays vigild's own PID.
+		ns_spawn "node-$node" "$log" env "${env[@]}" "$VIGILD" -c "$conf"
+	else
+		ns_spawn "node-$node" "$log" "$VIGILD" -c "$conf"
+	fi
 	pid=$SPAWNED_PID
 	echo "$pid" >"$(node_dir "$node")/vigild.pid"
 	deadline_ms=$(($(now_ms) + 5000))
@@ -538,7 +555,7 @@ start_vigild() {
 		(($(now_ms) < deadline_ms)) || fail "vigild on node-$node: no answer on $(vigild_sock "$node") within 5 s"
 		sleep 0.05
 	done
-	log "vigild on node-$node started (pid $pid)"
+	log "vigild on node-$node started (pid $pid${env[*]:+, ${env[*]}})"
 }
 
 # stop_vigild NODE [SIGNAL]: signal it (TERM) and wait for it to go (KILL after 5 s).
