@@ -19,8 +19,8 @@ static void note_record(struct vigild *v, const struct vg_record *r)
 {
 	struct store_record sr;
 
-	if (r->kind == REC_TRANSITION || r->kind == REC_SWITCH || r->kind == REC_VERDICT || r->kind == REC_HOLD ||
-	    r->kind == REC_WITHHELD || r->kind == REC_COMMAND)
+	if (r->kind == REC_TRANSITION || r->kind == REC_SWITCH || r->kind == REC_VERDICT ||
+	    r->kind == REC_HOLD || r->kind == REC_WITHHELD || r->kind == REC_COMMAND)
 		log_info("%s", r->text);
 	else
 		log_debug("%s", r->text);
@@ -114,14 +114,30 @@ static void close_out(struct vigild *v, enum vg_conn c)
 static void do_action(struct vigild *v, const struct vg_action *a)
 {
 	switch (a->type) {
-	case ACT_DIAL: dial(v, a->conn); break;
-	case ACT_CLOSE: close_out(v, a->conn); break;
-	case ACT_SEND_NOTIFIER_PING: send_seq(v, WIRE_MSG_NOTIFIER_PING, a->conn, a->seq); break;
-	case ACT_SEND_MODULE_PING: send_seq(v, WIRE_MSG_MODULE_PING, a->conn, a->seq); break;
-	case ACT_DIAGNOSE: vigild_diagnose(v, a->id, false); break;
-	case ACT_PING_SET: vigild_diagnose(v, a->id, true); break;
-	case ACT_ANNOUNCE: announce(v); break;
-	case ACT_PERSIST: persist(v); break;
+	case ACT_DIAL:
+		dial(v, a->conn);
+		break;
+	case ACT_CLOSE:
+		close_out(v, a->conn);
+		break;
+	case ACT_SEND_NOTIFIER_PING:
+		send_seq(v, WIRE_MSG_NOTIFIER_PING, a->conn, a->seq);
+		break;
+	case ACT_SEND_MODULE_PING:
+		send_seq(v, WIRE_MSG_MODULE_PING, a->conn, a->seq);
+		break;
+	case ACT_DIAGNOSE:
+		vigild_diagnose(v, a->id, false);
+		break;
+	case ACT_PING_SET:
+		vigild_diagnose(v, a->id, true);
+		break;
+	case ACT_ANNOUNCE:
+		announce(v);
+		break;
+	case ACT_PERSIST:
+		persist(v);
+		break;
 	case ACT_COMMENCE:
 		switch_notice(v, WIRE_SWITCH_COMMENCE, a->reason);
 		vigild_hook_run(v, HOOK_COMMENCE, a->reason);
@@ -130,16 +146,30 @@ static void do_action(struct vigild *v, const struct vg_action *a)
 		switch_notice(v, WIRE_SWITCH_DISCONTINUE, a->reason);
 		vigild_hook_run(v, HOOK_DISCONTINUE, a->reason);
 		break;
-	case ACT_FENCE: log_info("fence %s (service fencing arrives with netcfg)", a->flag ? "on" : "off"); break;
-	case ACT_RUN_DRAIN: vigild_hook_run(v, HOOK_DRAIN, REASON_HANDOVER); break;
-	case ACT_SEND_DRAIN_REQ: drain_msg(v, WIRE_MSG_DRAIN_REQUEST, a->flag); break;
-	case ACT_SEND_DRAIN_DONE: drain_msg(v, WIRE_MSG_DRAIN_DONE, false); break;
-	case ACT_RUN_SYNC_CHECK: vigild_hook_run(v, HOOK_SYNC_CHECK, REASON_NONE); break;
-	case ACT_RUN_LOCAL_CHECK: vigild_local_check(v); break;
-	case ACT_ALERT:
-		log_warnx("alert: automatic switch for %s withheld", decide_verdict_name(a->verdict));
+	case ACT_FENCE:
+		log_info("fence %s (service fencing arrives with netcfg)", a->flag ? "on" : "off");
 		break;
-	default: break;
+	case ACT_RUN_DRAIN:
+		vigild_hook_run(v, HOOK_DRAIN, REASON_HANDOVER);
+		break;
+	case ACT_SEND_DRAIN_REQ:
+		drain_msg(v, WIRE_MSG_DRAIN_REQUEST, a->flag);
+		break;
+	case ACT_SEND_DRAIN_DONE:
+		drain_msg(v, WIRE_MSG_DRAIN_DONE, false);
+		break;
+	case ACT_RUN_SYNC_CHECK:
+		vigild_hook_run(v, HOOK_SYNC_CHECK, REASON_NONE);
+		break;
+	case ACT_RUN_LOCAL_CHECK:
+		vigild_local_check(v);
+		break;
+	case ACT_ALERT:
+		log_warnx("alert: automatic switch for %s withheld",
+		    decide_verdict_name(a->verdict));
+		break;
+	default:
+		break;
 	}
 }
 
@@ -172,8 +202,9 @@ static void step_one(struct vigild *v, const struct vg_event *ev)
 	if (v->core_timer == NULL)
 		v->core_timer = loop_timer_new(v->loop, core_timer_fired, v);
 	if (v->core_timer != NULL)
-		loop_timer_at(v->core_timer, copy.next_deadline_ms == DECIDE_NO_DEADLINE ? LOOP_NEVER
-											   : copy.next_deadline_ms);
+		loop_timer_at(v->core_timer,
+		    copy.next_deadline_ms == DECIDE_NO_DEADLINE ? LOOP_NEVER
+		                                                : copy.next_deadline_ms);
 	vigild_peer_hello_update(v);
 }
 

@@ -30,7 +30,8 @@ static int on_status(void *arg, struct json_object *ret)
 	return control_status_json(&st, &x, ret);
 }
 
-static int post_command(struct vigild *v, enum vg_event_type type, bool force, char *msg, size_t len)
+static int post_command(struct vigild *v, enum vg_event_type type, bool force, char *msg,
+    size_t len)
 {
 	struct vg_event ev = { .type = type, .flag = force };
 
@@ -41,12 +42,13 @@ static int post_command(struct vigild *v, enum vg_event_type type, bool force, c
 	return v->cmd_status;
 }
 
-static int on_act(void *arg, const struct control_caller *who, const char *cmd, bool force, char *msg,
-		  size_t len)
+static int on_act(void *arg, const struct control_caller *who, const char *cmd, bool force,
+    char *msg, size_t len)
 {
 	struct vigild *v = arg;
 
-	vigild_journal(v, "command", "%s%s by uid %u", cmd, force ? " --force" : "", (unsigned)who->uid);
+	vigild_journal(v, "command", "%s%s by uid %u", cmd, force ? " --force" : "",
+	    (unsigned)who->uid);
 	if (strcmp(cmd, "switch") == 0)
 		return post_command(v, EV_CMD_SWITCH, force, msg, len);
 	if (strcmp(cmd, "handover") == 0)
@@ -59,7 +61,8 @@ static int on_act(void *arg, const struct control_caller *who, const char *cmd, 
 	return -EINVAL;
 }
 
-static void on_refused(void *arg, const struct control_caller *who, const char *cmd, const char *why)
+static void on_refused(void *arg, const struct control_caller *who, const char *cmd,
+    const char *why)
 {
 	vigild_journal(arg, "command", "%s refused for uid %u: %s", cmd, (unsigned)who->uid, why);
 }

@@ -53,7 +53,7 @@ struct vigild {
 	uint64_t started_mono_ms;
 	uint32_t set_id; /* the ping set in flight (the core's ids are unique) */
 	bool stopping;
-	int cmd_status;               /* the core's answer to the last control command */
+	int cmd_status; /* the core's answer to the last control command */
 	char cmd_msg[VG_RECORD_TEXT];
 	struct vigild_counters counters;
 };
@@ -77,12 +77,19 @@ int vigild_probes_start(struct vigild *v);
 void vigild_diagnose(struct vigild *v, uint32_t id, bool ping_set);
 
 /* hooks.c: commence, discontinue, drain, sync_check, local_check */
-enum vigild_hook { HOOK_COMMENCE, HOOK_DISCONTINUE, HOOK_DRAIN, HOOK_SYNC_CHECK, HOOK_COUNT };
+enum vigild_hook {
+	HOOK_COMMENCE,
+	HOOK_DISCONTINUE,
+	HOOK_DRAIN,
+	HOOK_SYNC_CHECK,
+	HOOK_COUNT
+};
 void vigild_hook_run(struct vigild *v, enum vigild_hook h, enum vg_reason reason);
 void vigild_local_check(struct vigild *v);
 
 /* ctl.c: the control socket's handlers */
 int vigild_control_start(struct vigild *v);
-void vigild_journal(struct vigild *v, const char *kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void vigild_journal(struct vigild *v, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif /* VIGIL_DAEMON_H */

@@ -24,10 +24,14 @@ struct hook_run {
 static const struct config_cmd *hook_cmd(const struct vigild *v, enum vigild_hook h)
 {
 	switch (h) {
-	case HOOK_COMMENCE: return &v->cfg.hooks.commence;
-	case HOOK_DISCONTINUE: return &v->cfg.hooks.discontinue;
-	case HOOK_DRAIN: return &v->cfg.hooks.drain;
-	default: return &v->cfg.hooks.sync_check;
+	case HOOK_COMMENCE:
+		return &v->cfg.hooks.commence;
+	case HOOK_DISCONTINUE:
+		return &v->cfg.hooks.discontinue;
+	case HOOK_DRAIN:
+		return &v->cfg.hooks.drain;
+	default:
+		return &v->cfg.hooks.sync_check;
 	}
 }
 
@@ -37,7 +41,8 @@ static const char *peer_name(const struct vigild *v)
 }
 
 /* SPEC "[hooks]": event facts arrive in environment variables, nothing else of ours. */
-static int hook_env(const struct vigild *v, enum vigild_hook h, enum vg_reason reason, struct proc_env *e)
+static int hook_env(const struct vigild *v, enum vigild_hook h, enum vg_reason reason,
+    struct proc_env *e)
 {
 	char gen[24];
 	int r = 0;
@@ -78,14 +83,16 @@ static void hook_done(const struct proc_result *r, void *arg)
 		v->counters.hooks_failed++;
 	/* sync_check runs every interval: journal it only when it fails, the core journals changes. */
 	if (run->hook != HOOK_SYNC_CHECK || !ok)
-		vigild_journal(v, "hook", "%s %s: exit %d%s%s in %" PRIu64 " ms%s%s", hook_names[run->hook],
-			       ok ? "ok" : "failed", r->exit_code, r->timed_out ? " (killed at its timeout)" : "",
-			       r->signo ? " (signal)" : "", r->duration_ms, first[0] ? ": " : "", first);
+		vigild_journal(v, "hook", "%s %s: exit %d%s%s in %" PRIu64 " ms%s%s",
+		    hook_names[run->hook], ok ? "ok" : "failed", r->exit_code,
+		    r->timed_out ? " (killed at its timeout)" : "", r->signo ? " (signal)" : "",
+		    r->duration_ms, first[0] ? ": " : "", first);
 	hook_feed_core(v, run->hook, ok);
 	free(run);
 }
 
-static void hook_spawn(struct vigild *v, enum vigild_hook h, enum vg_reason reason, const struct config_cmd *cmd)
+static void hook_spawn(struct vigild *v, enum vigild_hook h, enum vg_reason reason,
+    const struct config_cmd *cmd)
 {
 	char buf[CONFIG_CMD_MAX];
 	char *argv[CONFIG_MAX_ARGS + 1] = { 0 };
@@ -95,7 +102,8 @@ static void hook_spawn(struct vigild *v, enum vigild_hook h, enum vg_reason reas
 	int r;
 
 	spec.timeout_ms = h == HOOK_DRAIN ? v->cfg.hooks.drain_timeout_ms : v->cfg.hooks.timeout_ms;
-	if (run == NULL || config_split_args(cmd->line, buf, sizeof(buf), argv, CONFIG_MAX_ARGS) < 0 ||
+	if (run == NULL ||
+	    config_split_args(cmd->line, buf, sizeof(buf), argv, CONFIG_MAX_ARGS) < 0 ||
 	    hook_env(v, h, reason, &env) != 0) {
 		free(run);
 		vigild_journal(v, "hook", "%s: cannot be started", hook_names[h]);

@@ -107,7 +107,8 @@ void loop_free(struct loop *l)
 
 static short to_ev(unsigned events)
 {
-	return (short)(((events & LOOP_READ) ? EV_READ : 0) | ((events & LOOP_WRITE) ? EV_WRITE : 0) | EV_PERSIST);
+	return (short)(((events & LOOP_READ) ? EV_READ : 0) |
+	    ((events & LOOP_WRITE) ? EV_WRITE : 0) | EV_PERSIST);
 }
 
 static void io_trampoline(evutil_socket_t fd, short what, void *arg)
@@ -115,7 +116,8 @@ static void io_trampoline(evutil_socket_t fd, short what, void *arg)
 	struct loop_io *io = arg;
 
 	tick(io->l);
-	io->cb((int)fd, ((what & EV_READ) ? LOOP_READ : 0) | ((what & EV_WRITE) ? LOOP_WRITE : 0), io->arg);
+	io->cb((int)fd, ((what & EV_READ) ? LOOP_READ : 0) | ((what & EV_WRITE) ? LOOP_WRITE : 0),
+	    io->arg);
 }
 
 struct loop_io *loop_io_add(struct loop *l, int fd, unsigned events, loop_io_cb *cb, void *arg)
@@ -127,7 +129,8 @@ struct loop_io *loop_io_add(struct loop *l, int fd, unsigned events, loop_io_cb 
 	*io = (struct loop_io){ .l = l, .fd = fd, .cb = cb, .arg = arg };
 	io->ev = event_new(l->base, fd, to_ev(events), io_trampoline, io);
 	if (io->ev == NULL || event_add(io->ev, NULL) != 0) {
-		int saved = errno != 0 ? errno : ENOMEM; /* keep the backend's reason (EPERM, EBADF) */
+		int saved =
+		    errno != 0 ? errno : ENOMEM; /* keep the backend's reason (EPERM, EBADF) */
 
 		if (io->ev != NULL)
 			event_free(io->ev);
@@ -183,7 +186,8 @@ int loop_timer_at(struct loop_timer *t, uint64_t deadline_ms)
 {
 	uint64_t now = mono_ms();
 	uint64_t in_ms = deadline_ms > now ? deadline_ms - now : 0;
-	struct timeval tv = { .tv_sec = (time_t)(in_ms / 1000), .tv_usec = (suseconds_t)(in_ms % 1000) * 1000 };
+	struct timeval tv = { .tv_sec = (time_t)(in_ms / 1000),
+		.tv_usec = (suseconds_t)(in_ms % 1000) * 1000 };
 
 	evtimer_del(t->ev);
 	if (deadline_ms == LOOP_NEVER)

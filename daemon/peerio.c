@@ -28,7 +28,9 @@ static struct vg_peer_info info_from_hello(const struct vigild *v, const struct 
 	return (struct vg_peer_info){
 		.state = h->state,
 		.generation = h->generation,
-		.version_cmp = cmp > 0 ? 1 : cmp < 0 ? -1 : 0,
+		.version_cmp = cmp > 0 ? 1
+		    : cmp < 0          ? -1
+		                       : 0,
 		.config_match = memcmp(h->config_digest, v->config_digest, WIRE_DIGEST_LEN) == 0,
 		.sync = h->sync,
 		.module_responding = h->module_responding,
@@ -127,7 +129,8 @@ static void serve_done(const struct check_result *r, void *arg)
 	m.module_pong.seq = s->seq;
 	m.module_pong.pid = r->status == CHECK_STATUS_UP ? r->pid : 0;
 	m.module_pong.check_rejected = r->status == CHECK_STATUS_REJECTED;
-	if (r->status == CHECK_STATUS_UP && config_check_has_exit_watch(&v->cfg.module.check) && v->watch)
+	if (r->status == CHECK_STATUS_UP && config_check_has_exit_watch(&v->cfg.module.check) &&
+	    v->watch)
 		check_watch_pid(v->watch, r->pid);
 	else if (r->status == CHECK_STATUS_DOWN && v->watch)
 		check_watch_pid(v->watch, 0);
@@ -173,7 +176,8 @@ static void post_simple(struct vigild *v, enum vg_event_type type, bool flag)
 	vigild_post(v, &ev);
 }
 
-static void on_state(struct vigild *v, enum vg_state state, uint64_t generation, enum vg_event_type type)
+static void on_state(struct vigild *v, enum vg_state state, uint64_t generation,
+    enum vg_event_type type)
 {
 	v->peer_info.state = state;
 	v->peer_info.generation = generation;
@@ -206,10 +210,16 @@ static void on_msg(void *arg, struct peer_conn *c, const struct wire_msg *m)
 	if (!peer_conn_outgoing(c))
 		vigild_post_type(v, EV_PEER_SEEN);
 	switch (m->type) {
-	case WIRE_MSG_NOTIFIER_PING: serve_notifier_ping(v, c, m->notifier_ping.seq); break;
-	case WIRE_MSG_MODULE_PING: serve_module_ping(v, c, m->module_ping.seq); break;
+	case WIRE_MSG_NOTIFIER_PING:
+		serve_notifier_ping(v, c, m->notifier_ping.seq);
+		break;
+	case WIRE_MSG_MODULE_PING:
+		serve_module_ping(v, c, m->module_ping.seq);
+		break;
 	case WIRE_MSG_NOTIFIER_PONG:
-	case WIRE_MSG_MODULE_PONG: on_pong(v, c, m); break;
+	case WIRE_MSG_MODULE_PONG:
+		on_pong(v, c, m);
+		break;
 	case WIRE_MSG_STATE_ANNOUNCE:
 		on_state(v, m->state_announce.state, m->state_announce.generation, EV_PEER_STATE);
 		break;
@@ -217,13 +227,18 @@ static void on_msg(void *arg, struct peer_conn *c, const struct wire_msg *m)
 		if (m->switch_notice.kind == WIRE_SWITCH_COMMENCE)
 			on_state(v, ST_PRIMARY, v->peer_info.generation, EV_PEER_COMMENCE);
 		break;
-	case WIRE_MSG_DRAIN_REQUEST: post_simple(v, EV_PEER_DRAIN_REQ, m->drain_request.force); break;
-	case WIRE_MSG_DRAIN_DONE: post_simple(v, EV_PEER_DRAIN_DONE, true); break;
+	case WIRE_MSG_DRAIN_REQUEST:
+		post_simple(v, EV_PEER_DRAIN_REQ, m->drain_request.force);
+		break;
+	case WIRE_MSG_DRAIN_DONE:
+		post_simple(v, EV_PEER_DRAIN_DONE, true);
+		break;
 	case WIRE_MSG_MODULE_GONE:
 		gone.pid = m->module_gone.pid;
 		vigild_post(v, &gone);
 		break;
-	default: break;
+	default:
+		break;
 	}
 }
 
@@ -285,13 +300,14 @@ static void config_digest(struct vigild *v)
 		config_print(&v->cfg, f);
 		fclose(f);
 	}
-	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '[')
 			on = strcmp(line, "[peer]") == 0 || strcmp(line, "[module]") == 0 ||
-			     strcmp(line, "[monitor]") == 0 || strcmp(line, "[network]") == 0;
+			    strcmp(line, "[monitor]") == 0 || strcmp(line, "[network]") == 0;
 		/* Per node, not per pair: the key's path, and how each node checks its own module. */
-		if (on && line[0] != '#' && strncmp(line, "key_file", 8) != 0 && strncmp(line, "check", 5) != 0 &&
-		    strncmp(line, "local_check", 11) != 0)
+		if (on && line[0] != '#' && strncmp(line, "key_file", 8) != 0 &&
+		    strncmp(line, "check", 5) != 0 && strncmp(line, "local_check", 11) != 0)
 			crypto_hash_sha256_update(&st, (const unsigned char *)line, strlen(line));
 	}
 	crypto_hash_sha256_final(&st, v->config_digest);
@@ -315,7 +331,11 @@ static int load_key(struct vigild *v, struct wire_key *key)
 int vigild_peer_start(struct vigild *v)
 {
 	struct peer_callbacks cb = {
-		.on_up = on_up, .on_lost = on_lost, .on_msg = on_msg, .on_reject = on_reject, .arg = v,
+		.on_up = on_up,
+		.on_lost = on_lost,
+		.on_msg = on_msg,
+		.on_reject = on_reject,
+		.arg = v,
 	};
 	struct peer_params pp;
 	struct wire_key key;

@@ -7,7 +7,8 @@
 #include "log.h"
 #include "route.h"
 
-static void add_target(struct icmp_target *t, size_t *n, enum icmp_kind kind, const struct config_addr *a)
+static void add_target(struct icmp_target *t, size_t *n, enum icmp_kind kind,
+    const struct config_addr *a)
 {
 	if (*n >= ICMP_MAX_TARGETS || a->family == 0)
 		return;
@@ -53,7 +54,8 @@ void vigild_diagnose(struct vigild *v, uint32_t id, bool ping_set)
 
 	if (ping_set)
 		v->set_id = id;
-	r = icmp_probe(v->icmp, id, t, n, v->cfg.network.nettest_timeout_ms, v->cfg.network.icmp_dscp);
+	r = icmp_probe(v->icmp, id, t, n, v->cfg.network.nettest_timeout_ms,
+	    v->cfg.network.icmp_dscp);
 	if (r < 0) {
 		/* No answer is posted: the core's own deadline asks again, a fake "silent" would mislead it. */
 		v->counters.probe_errors++;
@@ -75,7 +77,9 @@ static void fold(const struct icmp_result *r, struct vg_diag_result *d)
 			d->nettest_probed = true;
 			d->nettest_answered |= t->answered;
 			break;
-		default: d->primary_answered |= t->answered; break;
+		default:
+			d->primary_answered |= t->answered;
+			break;
 		}
 	}
 }
@@ -100,7 +104,8 @@ int vigild_probes_start(struct vigild *v)
 	int r = icmp_new(v->loop, probe_done, v, &v->icmp);
 
 	if (r == -EPERM)
-		log_warnx("ICMP probes need CAP_NET_RAW: run vigild as root or grant it the capability");
+		log_warnx(
+		    "ICMP probes need CAP_NET_RAW: run vigild as root or grant it the capability");
 	else if (r < 0)
 		log_warnx("ICMP prober: %s", icmp_strerror(r));
 	return r;

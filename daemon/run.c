@@ -8,11 +8,11 @@
 
 #include "check.h"
 #include "control.h"
-#include "icmp.h"
-#include "peer.h"
 #include "daemon.h"
+#include "icmp.h"
 #include "log.h"
 #include "loop.h"
+#include "peer.h"
 #include "store.h"
 
 static void on_sigterm(int signo, void *arg)
@@ -39,7 +39,8 @@ int vigild_reload(struct vigild *v, char *msg, size_t len)
 	}
 	if (memcmp(&fresh.node, &v->cfg.node, sizeof(fresh.node)) != 0 ||
 	    memcmp(&fresh.peer, &v->cfg.peer, sizeof(fresh.peer)) != 0) {
-		snprintf(msg, len, "[node] or [peer] changed: restart vigild to apply; nothing reloaded");
+		snprintf(msg, len,
+		    "[node] or [peer] changed: restart vigild to apply; nothing reloaded");
 		vigild_journal(v, "reload", "%s", msg);
 		return -EPERM;
 	}
@@ -112,8 +113,8 @@ static int start_parts(struct vigild *v)
 		return -EIO;
 	if ((r = loop_new(&v->loop)) < 0)
 		return r;
-	if ((r = open_checks(v)) < 0 || (r = vigild_probes_start(v)) < 0 || (r = vigild_peer_start(v)) < 0 ||
-	    (r = vigild_control_start(v)) < 0)
+	if ((r = open_checks(v)) < 0 || (r = vigild_probes_start(v)) < 0 ||
+	    (r = vigild_peer_start(v)) < 0 || (r = vigild_control_start(v)) < 0)
 		return r;
 	loop_signal_add(v->loop, SIGTERM, on_sigterm, v);
 	loop_signal_add(v->loop, SIGINT, on_sigterm, v);
@@ -145,7 +146,7 @@ int vigild_run(struct vigild *v)
 
 	/* A test-only override (the namespace suite's upgrade scenario); never set on an appliance. */
 	snprintf(v->software, sizeof(v->software), "%s",
-		 getenv("VIGIL_TEST_VERSION") ? getenv("VIGIL_TEST_VERSION") : VIGIL_VERSION);
+	    getenv("VIGIL_TEST_VERSION") ? getenv("VIGIL_TEST_VERSION") : VIGIL_VERSION);
 	if ((r = open_store(v, &state, &start.generation)) < 0 || (r = start_parts(v)) < 0)
 		return r;
 	v->started_mono_ms = loop_now_ms(v->loop);
@@ -154,7 +155,7 @@ int vigild_run(struct vigild *v)
 	config_decide_params(&v->cfg, &p);
 	decide_init(&v->core, &p);
 	vigild_journal(v, "start", "vigild %s, node %s, role %s", v->software, v->cfg.node.name,
-		       v->cfg.node.role_a ? "A" : "B");
+	    v->cfg.node.role_a ? "A" : "B");
 	vigild_post(v, &start);
 	r = loop_run(v->loop);
 	vigild_journal(v, "stop", "vigild stops");

@@ -82,7 +82,8 @@ struct vg_action *out_action_ex(struct decide *d, enum vg_action_type type)
 	return &o->actions[o->n_actions++];
 }
 
-void out_action(struct decide *d, enum vg_action_type type, enum vg_conn conn, uint32_t seq, uint32_t id)
+void out_action(struct decide *d, enum vg_action_type type, enum vg_conn conn, uint32_t seq,
+    uint32_t id)
 {
 	struct vg_action *a = out_action_ex(d, type);
 
@@ -91,7 +92,8 @@ void out_action(struct decide *d, enum vg_action_type type, enum vg_conn conn, u
 	a->id = id;
 }
 
-static struct vg_record *record_vnew(struct decide *d, enum vg_record_kind kind, const char *fmt, va_list ap)
+static struct vg_record *record_vnew(struct decide *d, enum vg_record_kind kind, const char *fmt,
+    va_list ap)
 {
 	struct decide_out *o = d->out;
 	struct vg_record *r;
@@ -101,7 +103,10 @@ static struct vg_record *record_vnew(struct decide *d, enum vg_record_kind kind,
 		return NULL;
 	}
 	r = &o->records[o->n_records++];
-	*r = (struct vg_record){ .t_ms = d->now_ms, .kind = kind, .state = d->state, .from = d->state };
+	*r = (struct vg_record){ .t_ms = d->now_ms,
+		.kind = kind,
+		.state = d->state,
+		.from = d->state };
 	vsnprintf(r->text, sizeof(r->text), fmt, ap);
 	return r;
 }
@@ -147,7 +152,7 @@ void set_state(struct decide *d, enum vg_state next)
 		return;
 	d->state = next;
 	r = out_record_ex(d, REC_TRANSITION, "state %s -> %s verdict=%s", decide_state_name(from),
-			  decide_state_name(next), decide_verdict_name(d->verdict));
+	    decide_state_name(next), decide_verdict_name(d->verdict));
 	if (r != NULL) {
 		r->from = from;
 		r->verdict = d->verdict;
@@ -258,7 +263,8 @@ static void periodic_timers(struct decide *d)
 	}
 	if (d->next_sync_ms <= d->now_ms) {
 		out_action(d, ACT_RUN_SYNC_CHECK, CONN_MAIN, 0, 0);
-		d->next_sync_ms = d->p.sync_check_interval_ms ? d->now_ms + d->p.sync_check_interval_ms : NEVER;
+		d->next_sync_ms =
+		    d->p.sync_check_interval_ms ? d->now_ms + d->p.sync_check_interval_ms : NEVER;
 	}
 }
 
@@ -334,15 +340,17 @@ static void note_peer(struct decide *d, const struct vg_peer_info *peer)
 	bool drift = !peer->config_match;
 
 	if (drift != d->config_drift)
-		out_record(d, REC_PEER, drift ? "configuration drift: the peer's pair-relevant settings differ"
-					      : "configuration drift resolved");
+		out_record(d, REC_PEER,
+		    drift ? "configuration drift: the peer's pair-relevant settings differ"
+		          : "configuration drift resolved");
 	d->config_drift = drift;
 	d->peer = *peer;
 	d->peer_known = true;
 	d->peer_generation = peer->generation;
 	d->last_peer_msg_ms = d->now_ms;
 	/* SPEC "island convergence": a backup adopts the primary's generation on every hello. */
-	if (is_watching(d->state) && peer->state == ST_PRIMARY && peer->generation > d->generation) {
+	if (is_watching(d->state) && peer->state == ST_PRIMARY &&
+	    peer->generation > d->generation) {
 		d->generation = peer->generation;
 		out_action(d, ACT_PERSIST, CONN_MAIN, 0, 0);
 	}
@@ -401,8 +409,8 @@ static void on_carrier(struct decide *d, const struct vg_event *ev)
 	d->carrier_lost_mask = now;
 	if (!is_watching(d->state) || old == now)
 		return;
-	out_record(d, REC_MONITOR, "carrier toward the primary: main %s, aux %s", (now & 1) ? "lost" : "up",
-		   (now & 2) ? "lost" : "up");
+	out_record(d, REC_MONITOR, "carrier toward the primary: main %s, aux %s",
+	    (now & 1) ? "lost" : "up", (now & 2) ? "lost" : "up");
 	for (int c = 0; c < CONN_COUNT; c++) {
 		if (now & (1u << c))
 			conn_mark_down(d, c, "carrier lost");
@@ -423,7 +431,8 @@ static void on_carrier(struct decide *d, const struct vg_event *ev)
 static void on_local_check(struct decide *d, bool ok)
 {
 	if (ok != d->local_ok)
-		out_record(d, REC_MONITOR, "local_check %s", ok ? "passes: this node is ready" : "fails: switches wait");
+		out_record(d, REC_MONITOR, "local_check %s",
+		    ok ? "passes: this node is ready" : "fails: switches wait");
 	d->local_ok = ok;
 	rule_check_ready(d);
 }
@@ -443,7 +452,7 @@ static void on_start(struct decide *d, const struct vg_event *ev)
 	d->stale_persisted = ev->flag;
 	d->start_ms = d->now_ms;
 	out_record(d, REC_TRANSITION, "start: role %s, generation %llu%s", d->p.role_a ? "A" : "B",
-		   (unsigned long long)d->generation, ev->flag ? ", persisted state stale" : "");
+	    (unsigned long long)d->generation, ev->flag ? ", persisted state stale" : "");
 	if (ev->flag) {
 		/* SPEC "init": a node persisted stale comes back stale (fenced). */
 		set_state(d, ST_STALE);
@@ -477,7 +486,7 @@ static void on_drill(struct decide *d, const struct vg_event *ev)
 	d->in_drill = ev->type == EV_DRILL_START;
 	d->drill_live = d->in_drill && ev->flag;
 	out_record(d, REC_COMMAND, "drill %s%s", d->in_drill ? "starts" : "ends",
-		   d->drill_live ? " (live: switches for real)" : "");
+	    d->drill_live ? " (live: switches for real)" : "");
 	if (!d->in_drill && !was_live)
 		drill_restore(d);
 }
@@ -485,49 +494,94 @@ static void on_drill(struct decide *d, const struct vg_event *ev)
 static void dispatch_peer(struct decide *d, const struct vg_event *ev)
 {
 	switch (ev->type) {
-	case EV_CONN_UP: on_conn_up(d, ev); break;
-	case EV_CONN_LOST: on_conn_lost(d, ev); break;
+	case EV_CONN_UP:
+		on_conn_up(d, ev);
+		break;
+	case EV_CONN_LOST:
+		on_conn_lost(d, ev);
+		break;
 	case EV_PEER_STATE:
-	case EV_PEER_COMMENCE: peer_facts(d, &ev->peer); break;
-	case EV_PEER_SEEN: d->last_peer_msg_ms = d->now_ms; break;
-	case EV_NOTIFIER_PONG: pm_on_pong(d, ev); break;
+	case EV_PEER_COMMENCE:
+		peer_facts(d, &ev->peer);
+		break;
+	case EV_PEER_SEEN:
+		d->last_peer_msg_ms = d->now_ms;
+		break;
+	case EV_NOTIFIER_PONG:
+		pm_on_pong(d, ev);
+		break;
 	case EV_MODULE_PONG:
 		if (!pm_on_confirm_pong(d, ev))
 			mm_on_pong(d, ev);
 		break;
-	case EV_MODULE_GONE: mm_on_gone(d, ev->pid); break;
-	case EV_PEER_DRAIN_REQ: fsm_post(d, FE_PEER_DRAIN_REQ); break;
-	case EV_PEER_DRAIN_DONE: fsm_post(d, FE_PEER_DRAIN_DONE); break;
-	default: break;
+	case EV_MODULE_GONE:
+		mm_on_gone(d, ev->pid);
+		break;
+	case EV_PEER_DRAIN_REQ:
+		fsm_post(d, FE_PEER_DRAIN_REQ);
+		break;
+	case EV_PEER_DRAIN_DONE:
+		fsm_post(d, FE_PEER_DRAIN_DONE);
+		break;
+	default:
+		break;
 	}
 }
 
 static void dispatch(struct decide *d, const struct vg_event *ev)
 {
 	switch (ev->type) {
-	case EV_START: on_start(d, ev); break;
-	case EV_TICK: break;
-	case EV_DIAG_DONE: pm_on_diag(d, ev); break;
-	case EV_PINGSET_DONE: rule_on_pingset(d, ev); break;
-	case EV_CARRIER: on_carrier(d, ev); break;
+	case EV_START:
+		on_start(d, ev);
+		break;
+	case EV_TICK:
+		break;
+	case EV_DIAG_DONE:
+		pm_on_diag(d, ev);
+		break;
+	case EV_PINGSET_DONE:
+		rule_on_pingset(d, ev);
+		break;
+	case EV_CARRIER:
+		on_carrier(d, ev);
+		break;
 	case EV_ROUTE_CHANGE:
 		if (is_watching(d->state))
 			pm_diagnose(d, "route change");
 		break;
-	case EV_LOCAL_CHECK: on_local_check(d, ev->flag); break;
-	case EV_SYNC: on_sync(d, ev->flag); break;
-	case EV_DRAIN_DONE: fsm_post(d, FE_DRAIN_DONE); break;
-	case EV_CMD_SWITCH: fsm_post(d, FE_CMD_SWITCH); break;
-	case EV_CMD_HANDOVER: fsm_post(d, FE_CMD_HANDOVER); break;
-	case EV_CMD_REJOIN: fsm_post(d, FE_REJOIN); break;
+	case EV_LOCAL_CHECK:
+		on_local_check(d, ev->flag);
+		break;
+	case EV_SYNC:
+		on_sync(d, ev->flag);
+		break;
+	case EV_DRAIN_DONE:
+		fsm_post(d, FE_DRAIN_DONE);
+		break;
+	case EV_CMD_SWITCH:
+		fsm_post(d, FE_CMD_SWITCH);
+		break;
+	case EV_CMD_HANDOVER:
+		fsm_post(d, FE_CMD_HANDOVER);
+		break;
+	case EV_CMD_REJOIN:
+		fsm_post(d, FE_REJOIN);
+		break;
 	case EV_DRILL_START:
-	case EV_DRILL_END: on_drill(d, ev); break;
-	case EV_STOP: fsm_post(d, FE_STOP); break;
-	default: dispatch_peer(d, ev); break;
+	case EV_DRILL_END:
+		on_drill(d, ev);
+		break;
+	case EV_STOP:
+		fsm_post(d, FE_STOP);
+		break;
+	default:
+		dispatch_peer(d, ev);
+		break;
 	}
 }
 
-void decide_step(struct decide *d, const struct vg_event *ev, uint64_t now_ms, struct decide_out *ret)
+void decide_step(struct decide *d, const struct vg_event *ev, uint64_t now_ms,
+    struct decide_out *ret)
 {
 	*ret = (struct decide_out){ .next_deadline_ms = NEVER };
 	d->out = ret;
@@ -574,14 +628,14 @@ void decide_status(const struct decide *d, uint64_t now_ms, struct decide_status
 		.in_drill = d->in_drill,
 	};
 	if (is_watching(d->state) && d->verdict != VERDICT_NONE && d->switch_pending)
-		snprintf(ret->withheld, sizeof(ret->withheld), "%s: switch waits until this node is ready",
-			 decide_verdict_name(d->verdict));
+		snprintf(ret->withheld, sizeof(ret->withheld),
+		    "%s: switch waits until this node is ready", decide_verdict_name(d->verdict));
 	else if (is_watching(d->state) && d->verdict != VERDICT_NONE && d->alerted)
 		snprintf(ret->withheld, sizeof(ret->withheld), "%s: switch withheld (%s)",
-			 decide_verdict_name(d->verdict),
-			 is_upgrade(d->state) ? "upgrade state: manual switch only"
-			 : d->p.manual	      ? "mode manual"
-					      : "drill");
+		    decide_verdict_name(d->verdict),
+		    is_upgrade(d->state) ? "upgrade state: manual switch only"
+		        : d->p.manual    ? "mode manual"
+		                         : "drill");
 }
 
 const struct decide_counters *decide_counters(const struct decide *d)

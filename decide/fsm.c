@@ -121,7 +121,7 @@ void promote(struct decide *d, enum vg_reason reason)
 	set_state(d, ST_PRIMARY);
 	out_action(d, ACT_PERSIST, CONN_MAIN, 0, 0);
 	r = out_record_ex(d, REC_SWITCH, "switch: this node is primary, reason %s, generation %llu",
-			  decide_reason_name(reason), (unsigned long long)d->generation);
+	    decide_reason_name(reason), (unsigned long long)d->generation);
 	if (r != NULL) {
 		r->reason = reason;
 		r->verdict = d->verdict;
@@ -176,7 +176,8 @@ static void init_peer_primary(struct decide *d)
 	enum vg_state next = backup_kind(d);
 
 	if (next != ST_BACKUP)
-		out_record(d, REC_PEER, "software versions differ: %s, manual switch only", decide_state_name(next));
+		out_record(d, REC_PEER, "software versions differ: %s, manual switch only",
+		    decide_state_name(next));
 	enter_watching(d, next);
 }
 
@@ -206,10 +207,12 @@ static void init_timeout(struct decide *d)
 		return;
 	}
 	if (d->p.wait_peer) {
-		out_record(d, REC_PEER, "peer unreachable after start_timeout: waiting for it (start = wait-peer)");
+		out_record(d, REC_PEER,
+		    "peer unreachable after start_timeout: waiting for it (start = wait-peer)");
 		return;
 	}
-	out_record(d, REC_PEER, "peer unreachable after start_timeout: becoming primary (start = failsafe-active)");
+	out_record(d, REC_PEER,
+	    "peer unreachable after start_timeout: becoming primary (start = failsafe-active)");
 	promote(d, REASON_FAILSAFE_START);
 }
 
@@ -220,17 +223,21 @@ static void manual_switch(struct decide *d)
 	bool force = event_flag(d);
 
 	if (is_upgrade(d->state) && !force) {
-		cmd_reply(d, -EPERM, "%s: switch needs --force; changes made on the primary since the upgrade "
-				     "began may be lost", decide_state_name(d->state));
+		cmd_reply(d, -EPERM,
+		    "%s: switch needs --force; changes made on the primary since the upgrade "
+		    "began may be lost",
+		    decide_state_name(d->state));
 		return;
 	}
 	if (d->sync == SYNC_NOT_IN && !force) {
-		cmd_reply(d, -EPERM, "sync_check says this backup is not in sync; use --force to switch anyway");
+		cmd_reply(d, -EPERM,
+		    "sync_check says this backup is not in sync; use --force to switch anyway");
 		return;
 	}
-	cmd_reply(d, 0, "switching over%s", is_upgrade(d->state) ? " (forced in an upgrade state: changes made on "
-								   "the primary since the upgrade began may be lost)"
-								 : "");
+	cmd_reply(d, 0, "switching over%s",
+	    is_upgrade(d->state) ? " (forced in an upgrade state: changes made on "
+	                           "the primary since the upgrade began may be lost)"
+	                         : "");
 	promote(d, d->in_drill && d->drill_live ? REASON_DRILL : REASON_MANUAL);
 }
 
@@ -239,7 +246,8 @@ static void ask_handover(struct decide *d)
 	bool force = event_flag(d);
 
 	if (d->state != ST_BACKUP || !any_conn_up(d) || !d->mm.responding) {
-		cmd_reply(d, -EPERM, "handover needs this node in backup, connected, with the module answering");
+		cmd_reply(d, -EPERM,
+		    "handover needs this node in backup, connected, with the module answering");
 		return;
 	}
 	if (d->sync == SYNC_NOT_IN && !force) {
@@ -298,7 +306,8 @@ static void handover_done(struct decide *d)
 		return;
 	if (!event_flag(d) && !d->drain_force) {
 		d->draining = false;
-		out_record(d, REC_COMMAND, "drain hook failed: handover aborted, this node stays primary");
+		out_record(d, REC_COMMAND,
+		    "drain hook failed: handover aborted, this node stays primary");
 		return;
 	}
 	/* Discontinue (drop VIPs) before telling the peer to take over: never two holders. */
@@ -317,11 +326,12 @@ static void refuse(struct decide *d)
 /* SPEC "island convergence": the higher generation keeps the role, on a tie node A does. */
 static void island(struct decide *d)
 {
-	bool lose = d->peer.generation > d->generation || (d->peer.generation == d->generation && !d->p.role_a);
+	bool lose = d->peer.generation > d->generation ||
+	    (d->peer.generation == d->generation && !d->p.role_a);
 
 	out_record(d, REC_PEER, "two primaries: generation here %llu, peer %llu: this node %s",
-		   (unsigned long long)d->generation, (unsigned long long)d->peer.generation,
-		   lose ? "steps down (stale)" : "keeps the role");
+	    (unsigned long long)d->generation, (unsigned long long)d->peer.generation,
+	    lose ? "steps down (stale)" : "keeps the role");
 	if (lose)
 		demote(d, ST_STALE, REASON_ISLAND_CONVERGENCE);
 	else
@@ -338,10 +348,12 @@ static void lift_fence_to_backup(struct decide *d)
 static void stale_peer_primary(struct decide *d)
 {
 	if (d->started_here) {
-		out_record(d, REC_PEER, "peer is primary; this node went stale since it started: vigilctl rejoin");
+		out_record(d, REC_PEER,
+		    "peer is primary; this node went stale since it started: vigilctl rejoin");
 		return;
 	}
-	out_record(d, REC_PEER, "peer is primary: the persisted stale state ends, this node is backup");
+	out_record(d, REC_PEER,
+	    "peer is primary: the persisted stale state ends, this node is backup");
 	lift_fence_to_backup(d);
 }
 
@@ -360,38 +372,68 @@ static void stop(struct decide *d)
 static void run_action(struct decide *d, enum fsm_action a)
 {
 	switch (a) {
-	case FA_NONE: break;
-	case FA_INIT_PEER_PRIMARY: init_peer_primary(d); break;
-	case FA_INIT_BOTH_START: init_both_start(d); break;
-	case FA_INIT_PEER_OTHER: init_take_role(d, "the peer is up and not primary"); break;
-	case FA_INIT_TIMEOUT: init_timeout(d); break;
-	case FA_TRY_SWITCH: rule_try_switch(d, rule_reason(d)); break;
+	case FA_NONE:
+		break;
+	case FA_INIT_PEER_PRIMARY:
+		init_peer_primary(d);
+		break;
+	case FA_INIT_BOTH_START:
+		init_both_start(d);
+		break;
+	case FA_INIT_PEER_OTHER:
+		init_take_role(d, "the peer is up and not primary");
+		break;
+	case FA_INIT_TIMEOUT:
+		init_timeout(d);
+		break;
+	case FA_TRY_SWITCH:
+		rule_try_switch(d, rule_reason(d));
+		break;
 	case FA_RECONNECT:
 		pm_keepalive(d);
 		schedule_redial(d);
 		rule_start(d);
 		break;
 	case FA_RESUME:
-		out_record(d, REC_MONITOR, "module answers on a connection that is up: verdict %s ends",
-			   decide_verdict_name(d->verdict));
+		out_record(d, REC_MONITOR,
+		    "module answers on a connection that is up: verdict %s ends",
+		    decide_verdict_name(d->verdict));
 		rule_clear(d);
 		if (d->state == ST_RECONNECTING)
 			set_state(d, ST_BACKUP);
 		pm_start(d);
 		break;
-	case FA_MANUAL_SWITCH: manual_switch(d); break;
-	case FA_ASK_HANDOVER: ask_handover(d); break;
-	case FA_TAKE_OVER: promote(d, REASON_HANDOVER); break;
-	case FA_HANDOVER: handover(d); break;
-	case FA_HANDOVER_DONE: handover_done(d); break;
-	case FA_ISLAND: island(d); break;
-	case FA_STALE_PEER_PRIMARY: stale_peer_primary(d); break;
+	case FA_MANUAL_SWITCH:
+		manual_switch(d);
+		break;
+	case FA_ASK_HANDOVER:
+		ask_handover(d);
+		break;
+	case FA_TAKE_OVER:
+		promote(d, REASON_HANDOVER);
+		break;
+	case FA_HANDOVER:
+		handover(d);
+		break;
+	case FA_HANDOVER_DONE:
+		handover_done(d);
+		break;
+	case FA_ISLAND:
+		island(d);
+		break;
+	case FA_STALE_PEER_PRIMARY:
+		stale_peer_primary(d);
+		break;
 	case FA_REJOIN:
 		cmd_reply(d, 0, "rejoin: this node comes back as backup");
 		lift_fence_to_backup(d);
 		break;
-	case FA_REFUSE: refuse(d); break;
-	case FA_STOP: stop(d); break;
+	case FA_REFUSE:
+		refuse(d);
+		break;
+	case FA_STOP:
+		stop(d);
+		break;
 	}
 }
 

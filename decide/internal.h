@@ -8,14 +8,14 @@
 
 /* Events of the switchover state machine (fsm.c), derived from core events. */
 enum fsm_event {
-	FE_PEER_PRIMARY,    /* hello / announcement: the peer is primary */
-	FE_PEER_STARTING,   /* the peer is in init too */
-	FE_PEER_OTHER,      /* the peer is up but neither primary nor starting */
-	FE_START_TIMEOUT,   /* start_timeout ran out without a peer */
-	FE_MODULE_DOWN,     /* a diagnosis classified module-down */
-	FE_FAULT,           /* a diagnosis classified notifier-down, primary-unreachable or network-down */
-	FE_RECOVERED,       /* first module pong with a PID after a verdict */
-	FE_SWITCH_DUE,      /* reconnect timer or last ping set */
+	FE_PEER_PRIMARY,  /* hello / announcement: the peer is primary */
+	FE_PEER_STARTING, /* the peer is in init too */
+	FE_PEER_OTHER,    /* the peer is up but neither primary nor starting */
+	FE_START_TIMEOUT, /* start_timeout ran out without a peer */
+	FE_MODULE_DOWN,   /* a diagnosis classified module-down */
+	FE_FAULT, /* a diagnosis classified notifier-down, primary-unreachable or network-down */
+	FE_RECOVERED,  /* first module pong with a PID after a verdict */
+	FE_SWITCH_DUE, /* reconnect timer or last ping set */
 	FE_CMD_SWITCH,
 	FE_CMD_HANDOVER,
 	FE_PEER_DRAIN_REQ,
@@ -27,14 +27,16 @@ enum fsm_event {
 };
 
 /* decide.c: output, state changes, shared helpers */
-void out_action(struct decide *d, enum vg_action_type type, enum vg_conn conn, uint32_t seq, uint32_t id);
+void out_action(struct decide *d, enum vg_action_type type, enum vg_conn conn, uint32_t seq,
+    uint32_t id);
 struct vg_action *out_action_ex(struct decide *d, enum vg_action_type type);
 void out_record(struct decide *d, enum vg_record_kind kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 struct vg_record *out_record_ex(struct decide *d, enum vg_record_kind kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void set_state(struct decide *d, enum vg_state next);
-void cmd_reply(struct decide *d, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void cmd_reply(struct decide *d, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 bool any_conn_up(const struct decide *d);
 bool is_watching(enum vg_state s); /* backup, reconnecting, upgrade states */
 bool is_upgrade(enum vg_state s);

@@ -91,15 +91,16 @@ static void mm_failure(struct decide *d, const char *why)
 	m->failures++;
 	m->responding = false;
 	m->next_ping_ms = d->now_ms + d->p.module_retry_delay_ms;
-	out_record(d, REC_MODULE, "module ping failed on %s (%u/%u): %s", decide_conn_name(m->conn), m->failures,
-		   d->p.max_failures, why);
+	out_record(d, REC_MODULE, "module ping failed on %s (%u/%u): %s", decide_conn_name(m->conn),
+	    m->failures, d->p.max_failures, why);
 	if (m->failures < d->p.max_failures)
 		return;
 	m->failures = 0;
 	if (m->conn == first_conn(d)) {
 		/* Seed "Module Monitor": reset the count and go on on the other connection. */
 		m->conn = other_conn(m->conn);
-		out_record(d, REC_MODULE, "module monitor continues on the %s connection", decide_conn_name(m->conn));
+		out_record(d, REC_MODULE, "module monitor continues on the %s connection",
+		    decide_conn_name(m->conn));
 		return;
 	}
 	mm_down(d, false, "no answer on either connection");
@@ -132,7 +133,8 @@ static void mm_watchdog(struct decide *d)
 	if (!d->mm.running || d->mm.last_event_ms + lapse > d->now_ms)
 		return;
 	d->counters.mm_watchdog++;
-	out_record(d, REC_MONITOR, "module monitor silent for %llu ms: restarted", (unsigned long long)lapse);
+	out_record(d, REC_MONITOR, "module monitor silent for %llu ms: restarted",
+	    (unsigned long long)lapse);
 	d->mm.running = false;
 	mm_start(d);
 }
@@ -153,7 +155,8 @@ void mm_timers(struct decide *d)
 static void restart_stamp(struct decide *d)
 {
 	struct decide_mm *m = &d->mm;
-	uint32_t cap = d->p.max_restarts < DECIDE_MAX_RESTART_STAMPS ? d->p.max_restarts : DECIDE_MAX_RESTART_STAMPS;
+	uint32_t cap = d->p.max_restarts < DECIDE_MAX_RESTART_STAMPS ? d->p.max_restarts
+	                                                             : DECIDE_MAX_RESTART_STAMPS;
 
 	if (cap == 0)
 		cap = 1;
@@ -172,8 +175,9 @@ static bool mm_success(struct decide *d, int32_t pid)
 	m->sequential = restart ? m->sequential + 1 : 0;
 	if (restart) {
 		restart_stamp(d);
-		out_record(d, REC_MODULE, "module restarted: pid %d -> %d (%u in period, %u in a row)", m->last_pid,
-			   pid, mm_restarts(d, d->now_ms), m->sequential);
+		out_record(d, REC_MODULE,
+		    "module restarted: pid %d -> %d (%u in period, %u in a row)", m->last_pid, pid,
+		    mm_restarts(d, d->now_ms), m->sequential);
 	}
 	m->last_pid = pid;
 	m->responding = true;

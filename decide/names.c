@@ -112,15 +112,48 @@ static int reverse(const char *const *table, size_t n, const char *name)
 
 #define NAMES(t) (t), (sizeof(t) / sizeof((t)[0]))
 
-const char *decide_state_name(enum vg_state s) { return lookup(NAMES(state_names), s); }
-const char *decide_verdict_name(enum vg_verdict v) { return lookup(NAMES(verdict_names), v); }
-const char *decide_reason_name(enum vg_reason r) { return lookup(NAMES(reason_names), r); }
-const char *decide_netstatus_name(enum vg_netstatus n) { return lookup(NAMES(netstatus_names), n); }
-const char *decide_reach_name(enum vg_reach r) { return lookup(NAMES(reach_names), r); }
-const char *decide_sync_name(enum vg_sync s) { return lookup(NAMES(sync_names), s); }
-const char *decide_conn_name(enum vg_conn c) { return lookup(NAMES(conn_names), c); }
-const char *decide_record_kind_name(enum vg_record_kind k) { return lookup(NAMES(record_kind_names), k); }
-const char *decide_action_name(enum vg_action_type a) { return lookup(NAMES(action_names), a); }
+const char *decide_state_name(enum vg_state s)
+{
+	return lookup(NAMES(state_names), s);
+}
+const char *decide_verdict_name(enum vg_verdict v)
+{
+	return lookup(NAMES(verdict_names), v);
+}
+const char *decide_reason_name(enum vg_reason r)
+{
+	return lookup(NAMES(reason_names), r);
+}
+const char *decide_netstatus_name(enum vg_netstatus n)
+{
+	return lookup(NAMES(netstatus_names), n);
+}
+const char *decide_reach_name(enum vg_reach r)
+{
+	return lookup(NAMES(reach_names), r);
+}
+const char *decide_sync_name(enum vg_sync s)
+{
+	return lookup(NAMES(sync_names), s);
+}
+const char *decide_conn_name(enum vg_conn c)
+{
+	return lookup(NAMES(conn_names), c);
+}
+const char *decide_record_kind_name(enum vg_record_kind k)
+{
+	return lookup(NAMES(record_kind_names), k);
+}
+const char *decide_action_name(enum vg_action_type a)
+{
+	return lookup(NAMES(action_names), a);
+}
 
-int decide_state_from_name(const char *name) { return reverse(NAMES(state_names), name); }
-int decide_verdict_from_name(const char *name) { return reverse(NAMES(verdict_names), name); }
+int decide_state_from_name(const char *name)
+{
+	return reverse(NAMES(state_names), name);
+}
+int decide_verdict_from_name(const char *name)
+{
+	return reverse(NAMES(verdict_names), name);
+}

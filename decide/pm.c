@@ -60,12 +60,19 @@ uint64_t pm_deadline(const struct decide *d)
 	uint64_t aux = pm->aux_outstanding ? pm->aux_deadline_ms : pm->aux_next_ping_ms;
 
 	switch (pm->phase) {
-	case PM_REGULAR: return d->conn[CONN_MAIN].up ? min2(reg, aux) : reg;
-	case PM_KEEPALIVE: return min2(reg, aux);
-	case PM_RETRY: return reg;
-	case PM_CONFIRM: return pm->confirm_deadline_ms;
-	case PM_DIAGNOSE: return pm->held ? min2(pm->held_until_ms, pm->diag_deadline_ms) : pm->diag_deadline_ms;
-	default: return NEVER;
+	case PM_REGULAR:
+		return d->conn[CONN_MAIN].up ? min2(reg, aux) : reg;
+	case PM_KEEPALIVE:
+		return min2(reg, aux);
+	case PM_RETRY:
+		return reg;
+	case PM_CONFIRM:
+		return pm->confirm_deadline_ms;
+	case PM_DIAGNOSE:
+		return pm->held ? min2(pm->held_until_ms, pm->diag_deadline_ms)
+		                : pm->diag_deadline_ms;
+	default:
+		return NEVER;
 	}
 }
 
@@ -113,7 +120,7 @@ static void retry_send(struct decide *d)
 	}
 	pm->retries++;
 	out_record(d, REC_MONITOR, "notifier retry ping %u/%u on %s", pm->retries, d->p.retry_count,
-		   decide_conn_name(c));
+	    decide_conn_name(c));
 	send_notifier(d, c, false);
 }
 
@@ -214,7 +221,9 @@ void pm_timers(struct decide *d)
 		if (pm->phase == PM_REGULAR && d->conn[CONN_MAIN].up)
 			side_timers(d, CONN_AUX, true);
 		break;
-	case PM_RETRY: regular_timers(d); break;
+	case PM_RETRY:
+		regular_timers(d);
+		break;
 	case PM_KEEPALIVE:
 		side_timers(d, CONN_MAIN, false);
 		side_timers(d, CONN_AUX, true);
@@ -233,7 +242,8 @@ void pm_timers(struct decide *d)
 			pm_diagnose(d, "no result");
 		}
 		break;
-	default: break;
+	default:
+		break;
 	}
 }
 
@@ -246,7 +256,8 @@ void pm_on_pong(struct decide *d, const struct vg_event *ev)
 	    (pm->phase == PM_REGULAR || pm->phase == PM_RETRY || pm->phase == PM_KEEPALIVE)) {
 		pm->outstanding = false;
 		if (pm->phase == PM_RETRY)
-			out_record(d, REC_MONITOR, "notifier retry ping answered on %s", decide_conn_name(ev->conn));
+			out_record(d, REC_MONITOR, "notifier retry ping answered on %s",
+			    decide_conn_name(ev->conn));
 		if (pm->phase == PM_RETRY)
 			pm->phase = PM_REGULAR;
 		pm->retries = 0;
@@ -275,7 +286,9 @@ void pm_module_down(struct decide *d, bool from_restarts)
 	if (from_restarts || !d->conn[CONN_MAIN].open) {
 		pm->module_down = true;
 		pm->phase = PM_IDLE;
-		pm_diagnose(d, from_restarts ? "module restarts" : "module-down (main closed: no confirmation)");
+		pm_diagnose(d,
+		    from_restarts ? "module restarts"
+		                  : "module-down (main closed: no confirmation)");
 		return;
 	}
 	drop_pings(pm);
@@ -302,7 +315,8 @@ bool pm_on_confirm_pong(struct decide *d, const struct vg_event *ev)
 		return true;
 	}
 	if (ev->pid == d->mm.last_pid) {
-		out_record(d, REC_MONITOR, "module answered the confirmation ping: module-down cancelled");
+		out_record(d, REC_MONITOR,
+		    "module answered the confirmation ping: module-down cancelled");
 		resume(d);
 		return true;
 	}
@@ -363,8 +377,8 @@ static void redial_stalled(struct decide *d)
 static bool same_snapshot(const struct vg_diag_snapshot *a, const struct vg_diag_snapshot *b)
 {
 	return a->valid == b->valid && a->main_up == b->main_up && a->aux_up == b->aux_up &&
-	       a->carrier_lost_all == b->carrier_lost_all && a->net == b->net && a->primary == b->primary &&
-	       a->module_down_confirmed == b->module_down_confirmed;
+	    a->carrier_lost_all == b->carrier_lost_all && a->net == b->net &&
+	    a->primary == b->primary && a->module_down_confirmed == b->module_down_confirmed;
 }
 
 static void classify_now(struct decide *d)
@@ -379,10 +393,12 @@ static void classify_now(struct decide *d)
 	s.carrier_lost_all = (d->carrier_lost_mask & 3) == 3;
 	v = decide_classify(&s);
 	if ((d->state != ST_RECONNECTING && !d->alerted) || !same_snapshot(&s, &d->diag))
-		r = out_record_ex(d, REC_DIAGNOSIS, "diagnosis: main %s, aux %s, network %s, primary host %s%s -> %s",
-				  s.main_up ? "up" : "down", s.aux_up ? "up" : "down", decide_netstatus_name(s.net),
-				  decide_reach_name(s.primary), s.module_down_confirmed ? ", module-down confirmed" : "",
-				  decide_verdict_name(v));
+		r = out_record_ex(d, REC_DIAGNOSIS,
+		    "diagnosis: main %s, aux %s, network %s, primary host %s%s -> %s",
+		    s.main_up ? "up" : "down", s.aux_up ? "up" : "down",
+		    decide_netstatus_name(s.net), decide_reach_name(s.primary),
+		    s.module_down_confirmed ? ", module-down confirmed" : "",
+		    decide_verdict_name(v));
 	if (r != NULL) {
 		r->diag = s;
 		r->verdict = v;

@@ -4,10 +4,14 @@
 static enum vg_reason reason_of(enum vg_verdict v)
 {
 	switch (v) {
-	case VERDICT_MODULE_DOWN: return REASON_MODULE_DOWN;
-	case VERDICT_NOTIFIER_DOWN: return REASON_NOTIFIER_DOWN;
-	case VERDICT_PRIMARY_UNREACHABLE: return REASON_PRIMARY_UNREACHABLE;
-	default: return REASON_NONE;
+	case VERDICT_MODULE_DOWN:
+		return REASON_MODULE_DOWN;
+	case VERDICT_NOTIFIER_DOWN:
+		return REASON_NOTIFIER_DOWN;
+	case VERDICT_PRIMARY_UNREACHABLE:
+		return REASON_PRIMARY_UNREACHABLE;
+	default:
+		return REASON_NONE;
 	}
 }
 
@@ -16,7 +20,8 @@ bool reconnect_mode(const struct decide *d)
 {
 	if (d->state == ST_RECONNECTING)
 		return true;
-	return is_upgrade(d->state) && d->verdict != VERDICT_NONE && d->verdict != VERDICT_MODULE_DOWN;
+	return is_upgrade(d->state) && d->verdict != VERDICT_NONE &&
+	    d->verdict != VERDICT_MODULE_DOWN;
 }
 
 bool node_ready(const struct decide *d)
@@ -51,21 +56,25 @@ void rule_start(struct decide *d)
 	switch (d->verdict) {
 	case VERDICT_NOTIFIER_DOWN:
 		d->switch_due_ms = d->now_ms + d->p.reconnect_timeout_ms;
-		out_record(d, REC_MONITOR, "reconnect timer: switch in %u ms unless a connection comes up",
-			   d->p.reconnect_timeout_ms);
+		out_record(d, REC_MONITOR,
+		    "reconnect timer: switch in %u ms unless a connection comes up",
+		    d->p.reconnect_timeout_ms);
 		break;
 	case VERDICT_PRIMARY_UNREACHABLE:
 		d->sets_total = decide_ping_sets(d->p.unreachable_ping_count);
 		d->sets_done = 0;
 		d->next_set_ms = d->now_ms + d->p.unreachable_ping_delay_ms;
 		if (d->sets_total < 0)
-			out_record(d, REC_MONITOR, "ping sets every %u ms, without end: never switch",
-				   d->p.unreachable_ping_delay_ms);
+			out_record(d, REC_MONITOR,
+			    "ping sets every %u ms, without end: never switch",
+			    d->p.unreachable_ping_delay_ms);
 		else
-			out_record(d, REC_MONITOR, "%d ping sets, one every %u ms; switch if the last goes unanswered",
-				   d->sets_total, d->p.unreachable_ping_delay_ms);
+			out_record(d, REC_MONITOR,
+			    "%d ping sets, one every %u ms; switch if the last goes unanswered",
+			    d->sets_total, d->p.unreachable_ping_delay_ms);
 		break;
-	default: break;
+	default:
+		break;
 	}
 }
 
@@ -95,7 +104,8 @@ void rule_post(struct decide *d, enum vg_verdict v)
 		return;
 	}
 	if (fresh && v == VERDICT_NETWORK_DOWN) {
-		r = out_record_ex(d, REC_HOLD, "network-down: this node is cut off; holding, never switching");
+		r = out_record_ex(d, REC_HOLD,
+		    "network-down: this node is cut off; holding, never switching");
 		if (r != NULL) {
 			r->verdict = v;
 			r->diag = d->diag;
@@ -131,13 +141,15 @@ static void set_unanswered(struct decide *d)
 	d->set_outstanding = false;
 	d->sets_done++;
 	if (d->sets_total > 0 && d->sets_done >= d->sets_total) {
-		out_record(d, REC_MONITOR, "ping set %d/%d unanswered: the primary stays unreachable", d->sets_done,
-			   d->sets_total);
+		out_record(d, REC_MONITOR,
+		    "ping set %d/%d unanswered: the primary stays unreachable", d->sets_done,
+		    d->sets_total);
 		fsm_post(d, FE_SWITCH_DUE);
 		return;
 	}
 	/* Set k starts k x delay after the verdict (SPEC "Ping sets"). */
-	d->next_set_ms = d->rule_start_ms + (uint64_t)(d->sets_done + 1) * d->p.unreachable_ping_delay_ms;
+	d->next_set_ms =
+	    d->rule_start_ms + (uint64_t)(d->sets_done + 1) * d->p.unreachable_ping_delay_ms;
 }
 
 void rule_timers(struct decide *d)
@@ -147,7 +159,8 @@ void rule_timers(struct decide *d)
 	if (d->switch_due_ms <= d->now_ms) {
 		/* rule_running stays true: the same verdict again does not restart a rule that has fired. */
 		d->switch_due_ms = NEVER;
-		out_record(d, REC_MONITOR, "reconnect timer ran out after %u ms", d->p.reconnect_timeout_ms);
+		out_record(d, REC_MONITOR, "reconnect timer ran out after %u ms",
+		    d->p.reconnect_timeout_ms);
 		fsm_post(d, FE_SWITCH_DUE);
 	}
 	if (d->next_set_ms <= d->now_ms)
@@ -179,7 +192,8 @@ static void note_withheld(struct decide *d, enum vg_reason reason, const char *w
 {
 	struct vg_record *r;
 
-	r = out_record_ex(d, REC_WITHHELD, "switch for %s %s", decide_verdict_name(d->verdict), why);
+	r = out_record_ex(d, REC_WITHHELD, "switch for %s %s", decide_verdict_name(d->verdict),
+	    why);
 	if (r != NULL) {
 		r->verdict = d->verdict;
 		r->reason = reason;
@@ -208,7 +222,8 @@ void rule_try_switch(struct decide *d, enum vg_reason reason)
 	if (d->verdict == VERDICT_NETWORK_DOWN || d->verdict == VERDICT_NONE)
 		return; /* never switch on network-down, nor without a verdict in force */
 	if (is_upgrade(d->state)) {
-		withhold(d, reason, "withheld: upgrade state: manual switch only (vigilctl switch --force)");
+		withhold(d, reason,
+		    "withheld: upgrade state: manual switch only (vigilctl switch --force)");
 		return;
 	}
 	if (d->p.manual) {
@@ -222,8 +237,9 @@ void rule_try_switch(struct decide *d, enum vg_reason reason)
 	if (!node_ready(d)) {
 		d->switch_pending = true;
 		d->pending_reason = reason;
-		note_withheld(d, reason, !d->hello_seen || !d->module_answered ? "waits: start-up not complete"
-									    : "waits: local_check fails");
+		note_withheld(d, reason,
+		    !d->hello_seen || !d->module_answered ? "waits: start-up not complete"
+		                                          : "waits: local_check fails");
 		return;
 	}
 	promote(d, d->in_drill ? REASON_DRILL : reason);

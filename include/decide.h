@@ -155,31 +155,31 @@ struct vg_diag_result {
 };
 
 enum vg_event_type {
-	EV_START,          /* vigild started; peer.state carries nothing; flag = persisted state was stale; generation = persisted */
-	EV_TICK,           /* a deadline came; nothing else */
-	EV_CONN_UP,        /* authenticated hello on conn; peer = its facts */
-	EV_CONN_LOST,      /* conn closed, reset or a dial failed */
-	EV_PEER_STATE,     /* state announcement on conn; peer = its facts */
-	EV_NOTIFIER_PONG,  /* conn, seq */
-	EV_MODULE_PONG,    /* conn, seq, pid (0 = not running), flag = check rejected (state unknown) */
-	EV_MODULE_GONE,    /* pid: exit watch notice from the primary */
-	EV_DIAG_DONE,      /* id, diag */
-	EV_PINGSET_DONE,   /* id, flag = answered */
-	EV_CARRIER,        /* carrier_lost_mask: bit per conn whose interface lost carrier */
-	EV_ROUTE_CHANGE,   /* routes toward the primary changed */
-	EV_LOCAL_CHECK,    /* flag = local_check passed */
-	EV_SYNC,           /* flag = sync_check said in sync */
-	EV_DRAIN_DONE,     /* flag = drain hook succeeded (or --force) */
-	EV_PEER_COMMENCE,  /* the peer announces it became primary (switch notice) */
-	EV_PEER_DRAIN_REQ, /* the backup asks this primary for a graceful handover; flag = force */
-	EV_PEER_DRAIN_DONE,/* the primary drained and is now backup: take over */
-	EV_CMD_SWITCH,     /* flag = --force */
-	EV_CMD_HANDOVER,   /* flag = --force */
+	EV_START, /* vigild started; peer.state carries nothing; flag = persisted state was stale; generation = persisted */
+	EV_TICK,  /* a deadline came; nothing else */
+	EV_CONN_UP,       /* authenticated hello on conn; peer = its facts */
+	EV_CONN_LOST,     /* conn closed, reset or a dial failed */
+	EV_PEER_STATE,    /* state announcement on conn; peer = its facts */
+	EV_NOTIFIER_PONG, /* conn, seq */
+	EV_MODULE_PONG, /* conn, seq, pid (0 = not running), flag = check rejected (state unknown) */
+	EV_MODULE_GONE,     /* pid: exit watch notice from the primary */
+	EV_DIAG_DONE,       /* id, diag */
+	EV_PINGSET_DONE,    /* id, flag = answered */
+	EV_CARRIER,         /* carrier_lost_mask: bit per conn whose interface lost carrier */
+	EV_ROUTE_CHANGE,    /* routes toward the primary changed */
+	EV_LOCAL_CHECK,     /* flag = local_check passed */
+	EV_SYNC,            /* flag = sync_check said in sync */
+	EV_DRAIN_DONE,      /* flag = drain hook succeeded (or --force) */
+	EV_PEER_COMMENCE,   /* the peer announces it became primary (switch notice) */
+	EV_PEER_DRAIN_REQ,  /* the backup asks this primary for a graceful handover; flag = force */
+	EV_PEER_DRAIN_DONE, /* the primary drained and is now backup: take over */
+	EV_CMD_SWITCH,      /* flag = --force */
+	EV_CMD_HANDOVER,    /* flag = --force */
 	EV_CMD_REJOIN,
-	EV_DRILL_START,    /* flag = --live */
+	EV_DRILL_START, /* flag = --live */
 	EV_DRILL_END,
 	EV_STOP,
-	EV_PEER_SEEN,      /* any other authenticated message from the peer (a primary hears the backup's pings) */
+	EV_PEER_SEEN, /* any other authenticated message from the peer (a primary hears the backup's pings) */
 	EV_COUNT,
 };
 
@@ -197,23 +197,23 @@ struct vg_event {
 };
 
 enum vg_action_type {
-	ACT_DIAL,              /* conn: close it if open, open a new one (the hello comes back as EV_CONN_UP) */
-	ACT_CLOSE,             /* conn: close it (a new primary drops what it held as backup) */
-	ACT_SEND_NOTIFIER_PING,/* conn, seq */
-	ACT_SEND_MODULE_PING,  /* conn, seq */
-	ACT_DIAGNOSE,          /* id: gateways, NetTest, primary host, 3 echoes each, all at once */
-	ACT_PING_SET,          /* id: 3 echoes to the primary host, wait nettest_timeout */
-	ACT_ANNOUNCE,          /* send a state announcement (state, generation) on every connection held */
-	ACT_PERSIST,           /* write state and generation, fsync'd, before what follows */
-	ACT_COMMENCE,          /* reason: this node became primary: commence hook, VIPs, lift fence */
-	ACT_DISCONTINUE,       /* reason: this node stopped being primary: discontinue hook, drop VIPs */
-	ACT_FENCE,             /* flag: fence service traffic on (stale) or off */
-	ACT_RUN_DRAIN,         /* run the drain hook; EV_DRAIN_DONE follows */
-	ACT_SEND_DRAIN_REQ,    /* flag = force: ask the primary for a handover */
-	ACT_SEND_DRAIN_DONE,   /* tell the backup to take over */
-	ACT_RUN_SYNC_CHECK,    /* run sync_check; EV_SYNC follows */
-	ACT_RUN_LOCAL_CHECK,   /* run local_check; EV_LOCAL_CHECK follows */
-	ACT_ALERT,             /* verdict, reason: an automatic switch was withheld; notify */
+	ACT_DIAL,  /* conn: close it if open, open a new one (the hello comes back as EV_CONN_UP) */
+	ACT_CLOSE, /* conn: close it (a new primary drops what it held as backup) */
+	ACT_SEND_NOTIFIER_PING, /* conn, seq */
+	ACT_SEND_MODULE_PING,   /* conn, seq */
+	ACT_DIAGNOSE, /* id: gateways, NetTest, primary host, 3 echoes each, all at once */
+	ACT_PING_SET, /* id: 3 echoes to the primary host, wait nettest_timeout */
+	ACT_ANNOUNCE, /* send a state announcement (state, generation) on every connection held */
+	ACT_PERSIST,  /* write state and generation, fsync'd, before what follows */
+	ACT_COMMENCE, /* reason: this node became primary: commence hook, VIPs, lift fence */
+	ACT_DISCONTINUE, /* reason: this node stopped being primary: discontinue hook, drop VIPs */
+	ACT_FENCE,       /* flag: fence service traffic on (stale) or off */
+	ACT_RUN_DRAIN,   /* run the drain hook; EV_DRAIN_DONE follows */
+	ACT_SEND_DRAIN_REQ,  /* flag = force: ask the primary for a handover */
+	ACT_SEND_DRAIN_DONE, /* tell the backup to take over */
+	ACT_RUN_SYNC_CHECK,  /* run sync_check; EV_SYNC follows */
+	ACT_RUN_LOCAL_CHECK, /* run local_check; EV_LOCAL_CHECK follows */
+	ACT_ALERT,           /* verdict, reason: an automatic switch was withheld; notify */
 	ACT_COUNT,
 };
 
@@ -233,11 +233,11 @@ enum vg_record_kind {
 	REC_DIAGNOSIS,  /* a diagnosis finished (diag filled) */
 	REC_SWITCH,     /* this node took the primary role: reason */
 	REC_HOLD,       /* network-down: switching withheld, holding */
-	REC_WITHHELD,   /* an automatic switch trigger was withheld (manual, upgrade, drill, not ready) */
-	REC_MODULE,     /* module monitor: failure, restart, module-down, recovered */
-	REC_MONITOR,    /* primary monitor: miss, retry, connection change, watchdog */
-	REC_COMMAND,    /* a control command accepted or refused */
-	REC_PEER,       /* peer facts: hello, drift, island convergence */
+	REC_WITHHELD, /* an automatic switch trigger was withheld (manual, upgrade, drill, not ready) */
+	REC_MODULE,  /* module monitor: failure, restart, module-down, recovered */
+	REC_MONITOR, /* primary monitor: miss, retry, connection change, watchdog */
+	REC_COMMAND, /* a control command accepted or refused */
+	REC_PEER,    /* peer facts: hello, drift, island convergence */
 	REC_COUNT,
 };
 
@@ -277,7 +277,7 @@ struct decide_out {
 	struct vg_action actions[DECIDE_MAX_ACTIONS];
 	size_t n_records;
 	struct vg_record records[DECIDE_MAX_RECORDS];
-	size_t dropped; /* actions or records that did not fit (a bug: counted, shown) */
+	size_t dropped;            /* actions or records that did not fit (a bug: counted, shown) */
 	uint64_t next_deadline_ms; /* absolute; DECIDE_NO_DEADLINE if none */
 	int cmd_status;            /* for EV_CMD_*: 0 accepted, or -EPERM/-EAGAIN style refusal */
 	char cmd_msg[VG_RECORD_TEXT];
@@ -310,8 +310,8 @@ struct decide_counters {
 	uint64_t late_notifier_pongs;
 	uint64_t late_module_pongs;
 	uint64_t stale_results; /* diagnosis / ping-set results for an old id */
-	uint64_t unlisted_fsm;   /* (state, event) pairs the table does not list */
-	uint64_t mm_watchdog;    /* module monitor restarted by the watchdog */
+	uint64_t unlisted_fsm;  /* (state, event) pairs the table does not list */
+	uint64_t mm_watchdog;   /* module monitor restarted by the watchdog */
 	uint64_t notifier_pings;
 	uint64_t module_pings;
 	uint64_t diagnoses;
@@ -355,7 +355,7 @@ enum decide_pm_phase {
 	PM_RETRY,    /* retry pings after a miss */
 	PM_CONFIRM,  /* re-pinging the module on main after module-down */
 	PM_DIAGNOSE, /* diagnosis probes out */
-	PM_KEEPALIVE,/* reconnecting: a ping every ping_delay on each open connection, misses only mark down */
+	PM_KEEPALIVE, /* reconnecting: a ping every ping_delay on each open connection, misses only mark down */
 };
 
 struct decide_pm { /* primary monitor */
@@ -377,7 +377,7 @@ struct decide_pm { /* primary monitor */
 	uint32_t diag_id;
 	uint64_t diag_deadline_ms; /* safety net if probe never answers */
 	bool diag_again;           /* another diagnosis asked while one runs */
-	bool held;                 /* a result waits for a dial in flight before "no connection" counts */
+	bool held; /* a result waits for a dial in flight before "no connection" counts */
 	uint64_t held_until_ms;
 	enum decide_pm_phase resume; /* phase to return to after confirm / diagnosis */
 	uint64_t watchdog_ms;
@@ -406,17 +406,17 @@ struct decide {
 	uint64_t verdict_ms;
 	enum vg_verdict last_verdict;
 	uint64_t last_verdict_ms;
-	bool rule_running;        /* the verdict's timer or sets run (a connection up stops them) */
-	bool alerted;             /* the withheld trigger of this verdict was alerted once */
-	uint64_t rule_start_ms;   /* when the verdict's timer or sets started (from zero) */
-	uint64_t switch_due_ms;   /* reconnect timer */
-	int32_t sets_total;       /* -1 = endless */
+	bool rule_running;      /* the verdict's timer or sets run (a connection up stops them) */
+	bool alerted;           /* the withheld trigger of this verdict was alerted once */
+	uint64_t rule_start_ms; /* when the verdict's timer or sets started (from zero) */
+	uint64_t switch_due_ms; /* reconnect timer */
+	int32_t sets_total;     /* -1 = endless */
 	int32_t sets_done;
 	uint64_t next_set_ms;
 	uint32_t set_id;
 	bool set_outstanding;
 	uint64_t set_deadline_ms;
-	bool switch_pending;      /* a switch waits for readiness */
+	bool switch_pending; /* a switch waits for readiness */
 	enum vg_reason pending_reason;
 	uint64_t redial_ms;
 	/* readiness */
@@ -430,7 +430,7 @@ struct decide {
 	bool draining;
 	bool drain_force;
 	bool handover_requested; /* backup asked for a handover and waits */
-	bool started_here;        /* stale entered since this start */
+	bool started_here;       /* stale entered since this start */
 	/* sync */
 	enum vg_sync sync;
 	uint64_t next_sync_ms;
@@ -458,7 +458,8 @@ int32_t decide_ping_sets(int32_t count);
 void decide_init(struct decide *d, const struct decide_params *p);
 /* Apply new [module]/[monitor]/[network]/[hooks] parameters (reload): take effect at the next cycle. */
 void decide_reload(struct decide *d, const struct decide_params *p);
-void decide_step(struct decide *d, const struct vg_event *ev, uint64_t now_ms, struct decide_out *ret);
+void decide_step(struct decide *d, const struct vg_event *ev, uint64_t now_ms,
+    struct decide_out *ret);
 void decide_status(const struct decide *d, uint64_t now_ms, struct decide_status *ret);
 const struct decide_counters *decide_counters(const struct decide *d);
 

@@ -38,8 +38,8 @@ static void start(const struct decide_params *p)
 static void assert_between(uint64_t v, uint64_t lo, uint64_t hi)
 {
 	if (v < lo || v > hi)
-		fail_msg("%llu not within [%llu, %llu]", (unsigned long long)v, (unsigned long long)lo,
-			 (unsigned long long)hi);
+		fail_msg("%llu not within [%llu, %llu]", (unsigned long long)v,
+		    (unsigned long long)lo, (unsigned long long)hi);
 }
 
 /* ---- faults ---- */
@@ -104,7 +104,8 @@ static void test_module_hang(void **state)
 	assert_int_equal(W.first_verdict, VERDICT_MODULE_DOWN);
 	assert_int_equal(W.switch_reason, REASON_MODULE_DOWN);
 	/* phase up to T + rtt, then 4T + 3R, then 2 confirmations of Tm each, then one diagnosis */
-	assert_between(W.switch_t - WARM, 4 * T + 3 * R + 2 * Tm, T + W.rtt + 4 * T + 3 * R + 2 * Tm + 2 * W.rtt);
+	assert_between(W.switch_t - WARM, 4 * T + 3 * R + 2 * Tm,
+	    T + W.rtt + 4 * T + 3 * R + 2 * Tm + 2 * W.rtt);
 	assert_int_equal(W.d.counters.mm_watchdog, 0);
 }
 
@@ -170,7 +171,8 @@ static void test_notifier_kill(void **state)
 	assert_int_equal(W.first_verdict, VERDICT_NOTIFIER_DOWN);
 	assert_int_equal(W.switch_reason, REASON_NOTIFIER_DOWN);
 	/* the diagnosis (an rtt), then reconnect_timeout */
-	assert_between(W.switch_t - WARM, p.reconnect_timeout_ms, p.reconnect_timeout_ms + 2 * W.rtt);
+	assert_between(W.switch_t - WARM, p.reconnect_timeout_ms,
+	    p.reconnect_timeout_ms + 2 * W.rtt);
 }
 
 static void test_primary_down_sets(void **state)
@@ -187,7 +189,7 @@ static void test_primary_down_sets(void **state)
 	assert_int_equal(W.switch_reason, REASON_PRIMARY_UNREACHABLE);
 	/* the first ping to miss goes out between an rtt before the fault and P + rtt after it */
 	assert_between(W.first_verdict_t - WARM, (1 + C) * Tm + C * Rp + NT - W.rtt,
-		       P + W.rtt + (1 + C) * Tm + C * Rp + NT);
+	    P + W.rtt + (1 + C) * Tm + C * Rp + NT);
 	/* the verdict, then 3 sets D apart; the last waits NT */
 	assert_int_equal(W.switch_t - W.first_verdict_t, 3 * D + NT);
 	assert_int_equal(W.sets, 3);
@@ -202,7 +204,8 @@ static void test_primary_down_many_sets(void **state)
 	start(&p);
 	W.host_up = false;
 	world_run(&W, WARM + 300000);
-	assert_int_equal(W.switch_t - W.first_verdict_t, 5 * p.unreachable_ping_delay_ms + p.nettest_timeout_ms);
+	assert_int_equal(W.switch_t - W.first_verdict_t,
+	    5 * p.unreachable_ping_delay_ms + p.nettest_timeout_ms);
 	assert_int_equal(W.sets, 5);
 }
 

@@ -22,7 +22,13 @@
 #endif
 
 /* MOD_REJECT: the primary's check is rejected: every pong says "state unknown". */
-enum world_module { MOD_OK, MOD_DEAD, MOD_HUNG, MOD_FLAP, MOD_REJECT };
+enum world_module {
+	MOD_OK,
+	MOD_DEAD,
+	MOD_HUNG,
+	MOD_FLAP,
+	MOD_REJECT
+};
 
 /* Everything the core said, with the time it said it, for tests that look at order or timing. */
 #define WORLD_LOG 4096
@@ -46,23 +52,24 @@ struct world {
 	size_t nq;
 	/* the world */
 	uint32_t rtt;
-	bool path_ok;     /* WAN between the sites carries packets */
-	bool host_up;     /* the primary host answers ICMP */
-	bool vigild_up;   /* the primary's vigild answers */
-	bool nettest_ok;  /* NetTest hosts at the primary's site answer */
-	bool gateway_ok;  /* the backup's gateway answers */
-	bool carrier;     /* the backup's link */
+	bool path_ok;    /* WAN between the sites carries packets */
+	bool host_up;    /* the primary host answers ICMP */
+	bool vigild_up;  /* the primary's vigild answers */
+	bool nettest_ok; /* NetTest hosts at the primary's site answer */
+	bool gateway_ok; /* the backup's gateway answers */
+	bool carrier;    /* the backup's link */
 	bool conn_ok[CONN_COUNT];
 	enum world_module module;
 	int32_t pid;
 	bool exit_watch;
 	int peer_version_cmp;
 	enum vg_sync peer_sync;
-	enum vg_state peer_state;     /* what the peer's hello says (ST_PRIMARY unless a test changes it) */
-	uint64_t peer_generation;     /* the peer's generation in its hello (1) */
-	bool peer_module_responding;  /* the peer's hello says it sees the module answering (true) */
-	uint64_t start_generation;    /* EV_START: the persisted generation (1) */
-	bool start_stale;             /* EV_START: the persisted state was stale */
+	enum vg_state
+	    peer_state; /* what the peer's hello says (ST_PRIMARY unless a test changes it) */
+	uint64_t peer_generation;    /* the peer's generation in its hello (1) */
+	bool peer_module_responding; /* the peer's hello says it sees the module answering (true) */
+	uint64_t start_generation;   /* EV_START: the persisted generation (1) */
+	bool start_stale;            /* EV_START: the persisted state was stale */
 	/* what happened */
 	uint64_t fault_at;
 	uint64_t first_verdict_t;
@@ -89,9 +96,12 @@ static inline void world_push(struct world *w, uint64_t t, struct vg_event ev)
 
 static inline struct vg_peer_info world_peer(const struct world *w)
 {
-	return (struct vg_peer_info){ .state = w->peer_state, .generation = w->peer_generation,
-				      .version_cmp = w->peer_version_cmp, .config_match = true, .sync = w->peer_sync,
-				      .module_responding = w->peer_module_responding };
+	return (struct vg_peer_info){ .state = w->peer_state,
+		.generation = w->peer_generation,
+		.version_cmp = w->peer_version_cmp,
+		.config_match = true,
+		.sync = w->peer_sync,
+		.module_responding = w->peer_module_responding };
 }
 
 static inline bool world_peer_reachable(const struct world *w)
@@ -106,11 +116,13 @@ static inline void world_dial(struct world *w, enum vg_conn c)
 	if (!world_peer_reachable(w))
 		return; /* silent: the dial never completes */
 	if (!w->vigild_up) {
-		world_push(w, w->now + w->rtt, (struct vg_event){ .type = EV_CONN_LOST, .conn = c });
+		world_push(w, w->now + w->rtt,
+		    (struct vg_event){ .type = EV_CONN_LOST, .conn = c });
 		return;
 	}
 	w->conn_ok[c] = true;
-	world_push(w, w->now + w->rtt, (struct vg_event){ .type = EV_CONN_UP, .conn = c, .peer = world_peer(w) });
+	world_push(w, w->now + w->rtt,
+	    (struct vg_event){ .type = EV_CONN_UP, .conn = c, .peer = world_peer(w) });
 }
 
 /* A message on a connection: lost to a cut, it stalls the connection until re-dialled (SPEC simulate). */
@@ -129,11 +141,23 @@ static inline void world_module_ping(struct world *w, const struct vg_action *a)
 	if (!world_carries(w, a->conn))
 		return;
 	switch (w->module) {
-	case MOD_OK: ev.pid = w->pid; break;
-	case MOD_DEAD: ev.pid = 0; break;
-	case MOD_HUNG: ev.pid = 0; t = w->now + w->rtt + w->p.module_timeout_ms; break;
-	case MOD_FLAP: ev.pid = ++w->pid; break;
-	case MOD_REJECT: ev.pid = 0; ev.flag = true; break;
+	case MOD_OK:
+		ev.pid = w->pid;
+		break;
+	case MOD_DEAD:
+		ev.pid = 0;
+		break;
+	case MOD_HUNG:
+		ev.pid = 0;
+		t = w->now + w->rtt + w->p.module_timeout_ms;
+		break;
+	case MOD_FLAP:
+		ev.pid = ++w->pid;
+		break;
+	case MOD_REJECT:
+		ev.pid = 0;
+		ev.flag = true;
+		break;
 	}
 	world_push(w, t, ev);
 }
@@ -148,13 +172,14 @@ static inline void world_probe(struct world *w, const struct vg_action *a, bool 
 		.nettest_answered = w->path_ok && w->carrier && w->nettest_ok,
 		.primary_answered = far,
 	};
-	bool all = (!r.gateways_probed || r.gateway_answered) && (!r.nettest_probed || r.nettest_answered) && far;
+	bool all = (!r.gateways_probed || r.gateway_answered) &&
+	    (!r.nettest_probed || r.nettest_answered) && far;
 	uint64_t t = w->now + (all ? w->rtt : w->p.nettest_timeout_ms);
 
 	if (set) {
 		w->sets++;
 		world_push(w, far ? w->now + w->rtt : w->now + w->p.nettest_timeout_ms,
-			   (struct vg_event){ .type = EV_PINGSET_DONE, .id = a->id, .flag = far });
+		    (struct vg_event){ .type = EV_PINGSET_DONE, .id = a->id, .flag = far });
 		return;
 	}
 	w->diagnoses++;
@@ -164,35 +189,56 @@ static inline void world_probe(struct world *w, const struct vg_action *a, bool 
 static inline void world_act(struct world *w, const struct vg_action *a)
 {
 	switch (a->type) {
-	case ACT_DIAL: world_dial(w, a->conn); break;
-	case ACT_CLOSE: w->conn_ok[a->conn] = false; break;
+	case ACT_DIAL:
+		world_dial(w, a->conn);
+		break;
+	case ACT_CLOSE:
+		w->conn_ok[a->conn] = false;
+		break;
 	case ACT_SEND_NOTIFIER_PING:
 		if (world_carries(w, a->conn))
 			world_push(w, w->now + w->rtt,
-				   (struct vg_event){ .type = EV_NOTIFIER_PONG, .conn = a->conn, .seq = a->seq });
+			    (struct vg_event){ .type = EV_NOTIFIER_PONG,
+			        .conn = a->conn,
+			        .seq = a->seq });
 		break;
-	case ACT_SEND_MODULE_PING: world_module_ping(w, a); break;
-	case ACT_DIAGNOSE: world_probe(w, a, false); break;
-	case ACT_PING_SET: world_probe(w, a, true); break;
-	case ACT_ALERT: w->alerts++; break;
-	case ACT_COMMENCE: w->commences++; break;
-	case ACT_DISCONTINUE: w->discontinues++; break;
-	default: break;
+	case ACT_SEND_MODULE_PING:
+		world_module_ping(w, a);
+		break;
+	case ACT_DIAGNOSE:
+		world_probe(w, a, false);
+		break;
+	case ACT_PING_SET:
+		world_probe(w, a, true);
+		break;
+	case ACT_ALERT:
+		w->alerts++;
+		break;
+	case ACT_COMMENCE:
+		w->commences++;
+		break;
+	case ACT_DISCONTINUE:
+		w->discontinues++;
+		break;
+	default:
+		break;
 	}
 }
 
 static inline void world_note(struct world *w, const struct vg_record *r)
 {
 	if (w->verbose)
-		fprintf(stderr, "%8llu [%s] %s\n", (unsigned long long)r->t_ms, decide_state_name(r->state), r->text);
+		fprintf(stderr, "%8llu [%s] %s\n", (unsigned long long)r->t_ms,
+		    decide_state_name(r->state), r->text);
 	/* SPEC: network-down never switches; only an operator's command may (manual switch, handover). */
-	if (r->kind == REC_SWITCH && r->verdict == VERDICT_NETWORK_DOWN && r->reason != REASON_MANUAL &&
-	    r->reason != REASON_HANDOVER)
-		WORLD_FAIL("t=%llu: automatic switch (%s) while network-down is in force", (unsigned long long)r->t_ms,
-			   decide_reason_name(r->reason));
+	if (r->kind == REC_SWITCH && r->verdict == VERDICT_NETWORK_DOWN &&
+	    r->reason != REASON_MANUAL && r->reason != REASON_HANDOVER)
+		WORLD_FAIL("t=%llu: automatic switch (%s) while network-down is in force",
+		    (unsigned long long)r->t_ms, decide_reason_name(r->reason));
 	if (r->t_ms < w->fault_at)
 		return;
-	if (r->kind == REC_VERDICT && w->first_verdict == VERDICT_NONE && r->verdict != VERDICT_NONE) {
+	if (r->kind == REC_VERDICT && w->first_verdict == VERDICT_NONE &&
+	    r->verdict != VERDICT_NONE) {
 		w->first_verdict = r->verdict;
 		w->first_verdict_t = r->t_ms;
 	}
@@ -234,11 +280,12 @@ static inline struct decide_out *world_step(struct world *w, const struct vg_eve
 	decide_step(&w->d, ev, w->now, out);
 	/* The deadline always advances: a deadline at or before now would stall the caller's loop. */
 	if (out->next_deadline_ms <= w->now)
-		WORLD_FAIL("t=%llu: event %d: next deadline %llu is not after now", (unsigned long long)w->now,
-			   ev != NULL ? (int)ev->type : -1, (unsigned long long)out->next_deadline_ms);
+		WORLD_FAIL("t=%llu: event %d: next deadline %llu is not after now",
+		    (unsigned long long)w->now, ev != NULL ? (int)ev->type : -1,
+		    (unsigned long long)out->next_deadline_ms);
 	if (out->dropped != 0)
-		WORLD_FAIL("t=%llu: event %d: %zu actions or records dropped", (unsigned long long)w->now,
-			   ev != NULL ? (int)ev->type : -1, out->dropped);
+		WORLD_FAIL("t=%llu: event %d: %zu actions or records dropped",
+		    (unsigned long long)w->now, ev != NULL ? (int)ev->type : -1, out->dropped);
 	world_log(w, out);
 	for (size_t i = 0; i < out->n_records; i++)
 		world_note(w, &out->records[i]);
@@ -294,8 +341,10 @@ static inline void world_setup(struct world *w, const struct decide_params *p)
 /* vigild starts at t = 0. */
 static inline void world_start(struct world *w)
 {
-	world_step(w, &(struct vg_event){ .type = EV_START, .generation = w->start_generation,
-					  .flag = w->start_stale });
+	world_step(w,
+	    &(struct vg_event){ .type = EV_START,
+	        .generation = w->start_generation,
+	        .flag = w->start_stale });
 	world_run(w, 0);
 }
 
