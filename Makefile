@@ -83,13 +83,14 @@ TEST_DEPS_wire    = $(call only,probe/wire%,$(PROBE_OBJS)) $(DECIDE_OBJS)
 TEST_DEPS_peer    = $(call only,probe/peer% probe/wire%,$(PROBE_OBJS)) $(LOOP_OBJ) $(CONFIG_OBJS) $(DECIDE_OBJS)
 TEST_DEPS_check   = $(call only,probe/check%,$(PROBE_OBJS)) $(BUILD)/daemon/proc.o $(LOOP_OBJ) $(CONFIG_OBJS) $(DECIDE_OBJS)
 TEST_DEPS_icmp    = $(call only,probe/icmp%,$(PROBE_OBJS)) $(LOOP_OBJ)
-TEST_DEPS_route   = $(NETCFG_OBJS)
+TEST_DEPS_route   = $(call only,netcfg/route%,$(NETCFG_OBJS))
+TEST_DEPS_netwatch = $(NETCFG_OBJS) $(LOOP_OBJ)
 TEST_DEPS_proc    = $(BUILD)/daemon/proc.o $(LOOP_OBJ)
 TEST_DEPS_store   = $(call only,daemon/store%,$(DAEMON_OBJS)) $(DECIDE_OBJS)
 TEST_DEPS_control = $(call only,daemon/control% daemon/store%,$(DAEMON_OBJS)) $(LOOP_OBJ) \
                     $(BUILD)/cli/ctl-client.o $(BUILD)/cli/ctl-print.o $(DECIDE_OBJS)
 TEST_DEPS_recorder = $(call only,probe/recorder%,$(PROBE_OBJS)) $(LOOP_OBJ)
-TEST_KEYS := decide config sim wire peer check icmp route proc store control recorder
+TEST_KEYS := decide config sim wire peer check icmp route proc store control recorder netwatch
 deps_of = $(strip $(foreach k,$(TEST_KEYS),$(if $(filter test_$(k)%,$(1)),$(TEST_DEPS_$(k)))))
 
 # Fuzz targets (tests/fuzz/fuzz_NAME.c): replayed over their corpus by a gcc build in check.

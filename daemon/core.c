@@ -52,7 +52,7 @@ static void persist(struct vigild *v)
 		return;
 	/* SPEC: the generation is persisted (fsync'd) before commence; a failure is loud, never silent. */
 	if (store_state_save(v->store, v->core.state, v->core.generation) != 0)
-		log_warnx("cannot persist state: %s", store_error(v->store));
+		vigild_journal(v, "error", "cannot persist state: %s", store_error(v->store));
 }
 
 static void send_seq(struct vigild *v, enum wire_msg_type type, enum vg_conn c, uint32_t seq)
@@ -211,10 +211,12 @@ static void step_one(struct vigild *v, const struct vg_event *ev)
 void vigild_post(struct vigild *v, const struct vg_event *ev)
 {
 	if (stepping) {
-		if (n_pending < PENDING_MAX)
+		if (n_pending < PENDING_MAX) {
 			pending[n_pending++] = *ev;
-		else
-			v->counters.records_dropped++;
+		} else {
+			v->counters.events_dropped++; /* a bug: the queue holds twice a step's actions */
+			log_warnx("event queue full: event %d dropped", ev->type);
+		}
 		return;
 	}
 	stepping = true;

@@ -14,6 +14,7 @@ struct loop_timer;
 struct peer_link;
 struct peer_conn;
 struct icmp;
+struct netwatch;
 struct check;
 struct check_watch;
 struct control;
@@ -29,6 +30,7 @@ struct vigild_counters {
 	uint64_t probe_errors;
 	uint64_t journal_errors;
 	uint64_t records_dropped;
+	uint64_t events_dropped;
 };
 
 struct vigild {
@@ -40,6 +42,7 @@ struct vigild {
 	struct peer_link *peer;
 	struct peer_conn *out[CONN_COUNT]; /* connections this node dialled, by channel */
 	struct icmp *icmp;
+	struct netwatch *netwatch; /* carrier and route changes toward the peer (carrier_watch) */
 	struct check *check;       /* the module check the primary runs per module ping */
 	struct check *local_check; /* optional, run on the backup */
 	struct check_watch *watch; /* exit watch of the module's PID */
@@ -66,6 +69,7 @@ int64_t vigild_wall_ms(const struct vigild *v, uint64_t mono_ms);
 /* peerio.c: the peer link's callbacks: serve pings on the primary, feed the core on the backup */
 int vigild_peer_start(struct vigild *v);
 void vigild_peer_hello_update(struct vigild *v);
+void vigild_config_digest(struct vigild *v);
 void vigild_send(struct vigild *v, enum vg_conn c, const struct wire_msg *m);
 void vigild_broadcast(struct vigild *v, const struct wire_msg *m);
 void vigild_module_gone(int32_t pid, void *arg);

@@ -62,11 +62,18 @@ static void hook_feed_core(struct vigild *v, enum vigild_hook h, bool ok)
 {
 	struct vg_event ev = { .flag = ok };
 
-	if (h == HOOK_DRAIN)
-		ev.type = EV_DRAIN_DONE;
-	else if (h == HOOK_SYNC_CHECK)
-		ev.type = EV_SYNC;
-	else
+	if (h != HOOK_DRAIN)
+		return;
+	ev.type = EV_DRAIN_DONE;
+	vigild_post(v, &ev);
+}
+
+/* SPEC "[hooks]": sync_check exit 0 = in sync, 1 = not in sync; anything else says nothing. */
+static void sync_feed_core(struct vigild *v, const struct proc_result *r)
+{
+	struct vg_event ev = { .type = EV_SYNC, .flag = r->exit_code == 0 };
+
+	if (r->timed_out || (r->exit_code != 0 && r->exit_code != 1))
 		return;
 	vigild_post(v, &ev);
 }
@@ -87,7 +94,10 @@ static void hook_done(const struct proc_result *r, void *arg)
 		    hook_names[run->hook], ok ? "ok" : "failed", r->exit_code,
 		    r->timed_out ? " (killed at its timeout)" : "", r->signo ? " (signal)" : "",
 		    r->duration_ms, first[0] ? ": " : "", first);
-	hook_feed_core(v, run->hook, ok);
+	if (run->hook == HOOK_SYNC_CHECK)
+		sync_feed_core(v, r);
+	else
+		hook_feed_core(v, run->hook, ok);
 	free(run);
 }
 

@@ -287,7 +287,7 @@ void vigild_peer_hello_update(struct vigild *v)
 }
 
 /* SPEC "Peer link": a digest of the pair-relevant settings ([peer] but the key path, [module], [monitor], [network]). */
-static void config_digest(struct vigild *v)
+void vigild_config_digest(struct vigild *v)
 {
 	char *buf = NULL, *line, *save = NULL;
 	size_t len = 0;
@@ -341,7 +341,7 @@ int vigild_peer_start(struct vigild *v)
 	struct wire_key key;
 	int r;
 
-	config_digest(v);
+	vigild_config_digest(v);
 	if ((r = load_key(v, &key)) < 0)
 		return r;
 	peer_params_from_config(&v->cfg, &pp);

@@ -89,6 +89,8 @@ static void probe_done(const struct icmp_result *r, void *arg)
 	struct vigild *v = arg;
 	struct vg_event ev = { .id = r->id };
 
+	/* SPEC: with gateway_ping a gateway must answer; none known (no default route) is not a good network. */
+	ev.diag.gateways_probed = v->cfg.network.gateway_ping;
 	fold(r, &ev.diag);
 	if (r->id == v->set_id) {
 		ev.type = EV_PINGSET_DONE;

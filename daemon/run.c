@@ -10,6 +10,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "icmp.h"
+#include "netwatch.h"
 #include "log.h"
 #include "loop.h"
 #include "peer.h"
@@ -51,6 +52,7 @@ int vigild_reload(struct vigild *v, char *msg, size_t len)
 	v->cfg.hooks = fresh.hooks;
 	config_decide_params(&v->cfg, &p);
 	decide_reload(&v->core, &p);
+	vigild_config_digest(v); /* the next hellos carry it; drift shows on the next connection */
 	snprintf(msg, len, "configuration reloaded from %s", v->config_path);
 	vigild_journal(v, "reload", "%s", msg);
 	return 0;
@@ -105,6 +107,33 @@ static int open_checks(struct vigild *v)
 	return 0;
 }
 
+static void on_netwatch(enum netwatch_what what, uint8_t mask, void *arg)
+{
+	struct vg_event ev = {
+		.type = what == NETWATCH_CARRIER ? EV_CARRIER : EV_ROUTE_CHANGE,
+		.carrier_lost_mask = mask,
+	};
+
+	vigild_post(arg, &ev);
+}
+
+/* SPEC "Carrier": the interfaces routing to the peer's main and aux addresses, as each connection binds. */
+static void start_netwatch(struct vigild *v)
+{
+	const struct config *c = &v->cfg;
+	struct netwatch_target t[2] = {
+		{ .dst = *config_peer_main(c), .src = c->node.role_a ? c->peer.a : c->peer.b },
+		{ .dst = *config_peer_aux(c), .src = c->node.role_a ? c->peer.aux_a : c->peer.aux_b },
+	};
+	int r;
+
+	if (!c->network.carrier_watch)
+		return;
+	r = netwatch_new(v->loop, t, 2, on_netwatch, v, &v->netwatch);
+	if (r < 0)
+		log_warnx("carrier watch unavailable (%s): carrier loss is found by the pings", strerror(-r));
+}
+
 static int start_parts(struct vigild *v)
 {
 	int r;
@@ -116,6 +145,7 @@ static int start_parts(struct vigild *v)
 	if ((r = open_checks(v)) < 0 || (r = vigild_probes_start(v)) < 0 ||
 	    (r = vigild_peer_start(v)) < 0 || (r = vigild_control_start(v)) < 0)
 		return r;
+	start_netwatch(v);
 	loop_signal_add(v->loop, SIGTERM, on_sigterm, v);
 	loop_signal_add(v->loop, SIGINT, on_sigterm, v);
 	loop_signal_add(v->loop, SIGHUP, on_sighup, v);
@@ -129,6 +159,7 @@ static void stop_parts(struct vigild *v)
 	control_free(v->control);
 	peer_link_free(v->peer);
 	icmp_free(v->icmp);
+	netwatch_free(v->netwatch);
 	check_watch_free(v->watch);
 	check_free(v->local_check);
 	check_free(v->check);

@@ -19,6 +19,7 @@ enum fsm_action {
 	FA_MANUAL_SWITCH,
 	FA_ASK_HANDOVER,
 	FA_TAKE_OVER,
+	FA_VERSION_CHECK,
 	FA_HANDOVER,
 	FA_HANDOVER_DONE,
 	FA_ISLAND,
@@ -49,7 +50,7 @@ static const struct fsm_row fsm_table[] = {
 	{ ST_WATCH, FE_CMD_SWITCH, FA_MANUAL_SWITCH, ST_SAME },
 	{ ST_WATCH, FE_CMD_HANDOVER, FA_ASK_HANDOVER, ST_SAME },
 	{ ST_WATCH, FE_PEER_DRAIN_DONE, FA_TAKE_OVER, ST_SAME },
-	{ ST_WATCH, FE_PEER_PRIMARY, FA_NONE, ST_SAME },
+	{ ST_WATCH, FE_PEER_PRIMARY, FA_VERSION_CHECK, ST_SAME },
 	{ ST_WATCH, FE_PEER_STARTING, FA_NONE, ST_SAME },
 	{ ST_WATCH, FE_PEER_OTHER, FA_NONE, ST_SAME },
 	{ ST_PRIMARY, FE_PEER_PRIMARY, FA_ISLAND, ST_SAME },
@@ -181,6 +182,19 @@ static void init_peer_primary(struct decide *d)
 	enter_watching(d, next);
 }
 
+/* SPEC "init": versions differ -> an upgrade state, manual switch only; also when the primary
+ * is upgraded under a running backup (any hello), and back to backup when they match again. */
+static void version_check(struct decide *d)
+{
+	enum vg_state want = backup_kind(d);
+
+	if (d->state == ST_RECONNECTING || want == d->state)
+		return; /* reconnecting: checked again at the hellos of its recovery */
+	out_record(d, REC_PEER, "peer software version %s: %s", d->peer.version_cmp == 0 ? "matches" : "differs",
+		   decide_state_name(want));
+	set_state(d, want);
+}
+
 static void init_take_role(struct decide *d, const char *why)
 {
 	if (d->p.force_backup) {
@@ -255,6 +269,7 @@ static void ask_handover(struct decide *d)
 		return;
 	}
 	out_action_ex(d, ACT_SEND_DRAIN_REQ)->flag = force;
+	d->handover_requested = true;
 	cmd_reply(d, 0, "handover requested: the primary drains, then this node takes over");
 }
 
@@ -409,8 +424,12 @@ static void run_action(struct decide *d, enum fsm_action a)
 	case FA_ASK_HANDOVER:
 		ask_handover(d);
 		break;
+	case FA_VERSION_CHECK: version_check(d); break;
 	case FA_TAKE_OVER:
-		promote(d, REASON_HANDOVER);
+		/* in backup (the primary started it) or a handover this node asked for */
+		if (d->handover_requested || d->state == ST_BACKUP)
+			promote(d, REASON_HANDOVER);
+		d->handover_requested = false;
 		break;
 	case FA_HANDOVER:
 		handover(d);

@@ -44,6 +44,7 @@ void pm_stop(struct decide *d)
 	drop_pings(pm);
 	pm->phase = PM_IDLE;
 	pm->module_down = false;
+	pm->md_pending = pm->md_pending_restarts = false;
 	pm->diag_again = false;
 	pm->held = false;
 }
@@ -61,7 +62,6 @@ uint64_t pm_deadline(const struct decide *d)
 
 	switch (pm->phase) {
 	case PM_REGULAR:
-		return d->conn[CONN_MAIN].up ? min2(reg, aux) : reg;
 	case PM_KEEPALIVE:
 		return min2(reg, aux);
 	case PM_RETRY:
@@ -86,6 +86,7 @@ static void send_notifier(struct decide *d, enum vg_conn c, bool aux_slot)
 	if (aux_slot) {
 		pm->aux_outstanding = true;
 		pm->aux_seq = seq;
+		pm->aux_sent_conn = c;
 		pm->aux_deadline_ms = d->now_ms + d->p.monitor_timeout_ms;
 		return;
 	}
@@ -160,7 +161,8 @@ static void side_timers(struct decide *d, enum vg_conn c, bool aux_slot)
 
 	if (*out && *deadline <= d->now_ms) {
 		*out = false;
-		conn_mark_down(d, c, "notifier ping missed");
+		/* the connection the ping went out on, which may differ from c by now */
+		conn_mark_down(d, aux_slot ? pm->aux_sent_conn : pm->sent_conn, "notifier ping missed");
 		*next = d->now_ms + d->p.ping_delay_ms;
 	}
 	if (*out || *next > d->now_ms)
@@ -218,8 +220,10 @@ void pm_timers(struct decide *d)
 	switch (pm->phase) {
 	case PM_REGULAR:
 		regular_timers(d);
-		if (pm->phase == PM_REGULAR && d->conn[CONN_MAIN].up)
-			side_timers(d, CONN_AUX, true);
+		/* The other connection gets its own ping: aux while main is up, else main, so a
+		 * connection marked down by a miss comes back at its first pong (SPEC). */
+		if (pm->phase == PM_REGULAR)
+			side_timers(d, d->conn[CONN_MAIN].up ? CONN_AUX : CONN_MAIN, true);
 		break;
 	case PM_RETRY:
 		regular_timers(d);
@@ -279,8 +283,9 @@ void pm_module_down(struct decide *d, bool from_restarts)
 
 	mm_stop(d);
 	if (pm->phase == PM_DIAGNOSE) {
-		pm->module_down = true;
-		pm->diag_again = true;
+		/* The running diagnosis began before it: confirm it once that one is done (SPEC). */
+		pm->md_pending = true;
+		pm->md_pending_restarts |= from_restarts;
 		return;
 	}
 	if (from_restarts || !d->conn[CONN_MAIN].open) {
@@ -414,6 +419,16 @@ static void classify_now(struct decide *d)
 	/* A withheld switch leaves the node watching: monitoring goes on (SPEC "manual mode"). */
 	if (is_watching(d->state) && pm->phase == PM_IDLE)
 		resume(d);
+	if (is_watching(d->state) && pm->md_pending && pm->phase != PM_DIAGNOSE) {
+		bool restarts = pm->md_pending_restarts;
+
+		pm->md_pending = pm->md_pending_restarts = false;
+		pm_module_down(d, restarts);
+		return;
+	}
+	/* SPEC: the module monitor runs while a connection is up, in reconnecting too. */
+	if (is_watching(d->state) && any_conn_up(d) && !d->mm.running && pm->phase != PM_CONFIRM)
+		mm_start(d);
 	if (pm->diag_again && is_watching(d->state)) {
 		pm->diag_again = false;
 		pm_diagnose(d, "asked again while diagnosing");
@@ -463,6 +478,9 @@ void pm_conn_changed(struct decide *d)
 		classify_now(d);
 		return;
 	}
+	/* SPEC: when a connection comes up the module monitor pings at once (it was stopped with none up). */
+	if (!d->mm.running && d->pm.phase != PM_CONFIRM && !d->pm.md_pending)
+		mm_start(d);
 	if (reconnect_mode(d)) {
 		/* SPEC "reconnecting": a connection up stops the timer and the sets; the module monitor pings at once. */
 		rule_stop(d);

@@ -166,8 +166,9 @@ void rule_timers(struct decide *d)
 	if (d->next_set_ms <= d->now_ms)
 		send_set(d);
 	if (d->set_outstanding && d->set_deadline_ms <= d->now_ms) {
+		/* No result at all (the prober refused it): a set that never ran is not unanswered. */
 		d->counters.stale_results++;
-		set_unanswered(d);
+		send_set(d);
 	}
 }
 

@@ -370,10 +370,13 @@ struct decide_pm { /* primary monitor */
 	uint32_t aux_seq;
 	uint64_t aux_deadline_ms;
 	uint64_t aux_next_ping_ms;
+	enum vg_conn aux_sent_conn;
 	uint32_t confirm_left;
 	uint32_t confirm_seq;
 	uint64_t confirm_deadline_ms;
 	bool module_down; /* a confirmed module-down waits for the diagnosis */
+	bool md_pending;  /* a module-down came while a diagnosis ran: confirm it after */
+	bool md_pending_restarts;
 	uint32_t diag_id;
 	uint64_t diag_deadline_ms; /* safety net if probe never answers */
 	bool diag_again;           /* another diagnosis asked while one runs */

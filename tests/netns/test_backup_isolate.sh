@@ -10,9 +10,7 @@ topo_init # root, tools, kernel features (else exit 77); the traps that run topo
 topo_up
 pair_up
 
-# vigild does not watch carrier through netlink yet (issue 5): until it does, carrier loss is
-# found by the notifier pings and one diagnosis, the carrier_watch = no bound.
-f=$(CW=no formula backup-isolate)
+f=$(formula backup-isolate)
 mark
 isolate_backup b
 wait_for b '.verdict == "network-down"' "$(wait_ms "$f")" || fail "node-b: no network-down on carrier loss"
