@@ -22,7 +22,7 @@ RESULTS   = $(BUILD)/results
 # sanitizer runtime for `make fuzz` (libFuzzer).
 DEB_PKGS := build-essential pkg-config libinih-dev libjson-c-dev libcmocka-dev \
             libevent-dev libsodium-dev liboping-dev libnl-3-dev libnl-route-3-dev libpcap-dev jq \
-            iproute2 nftables procps iputils-ping clang libclang-rt-14-dev
+            iproute2 nftables procps iputils-ping tcpdump clang libclang-rt-14-dev
 
 # inih: vigil.conf syntax; json-c: JSON output; libevent_core: vigild's loop (daemon/loop.c
 # only); libsodium: the peer link's MAC; liboping: the ICMP probes (probe/, in a worker

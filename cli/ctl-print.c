@@ -293,7 +293,7 @@ void ctl_print_status(FILE *f, struct json_object *st, int64_t now_ms)
 }
 
 /* Journal text may carry a hook's output: no control bytes reach the terminal. */
-static void printable(const char *in, char *ret, size_t size)
+void ctl_printable(const char *in, char *ret, size_t size)
 {
 	size_t i = 0;
 
@@ -308,7 +308,7 @@ void ctl_print_event(FILE *f, struct json_object *rec)
 	char local[40], extra[160] = "", detail[512];
 	int64_t t;
 
-	printable(str(rec, "detail", ""), detail, sizeof(detail));
+	ctl_printable(str(rec, "detail", ""), detail, sizeof(detail));
 	if (ctl_parse_time(str(rec, "time", ""), &t) == 0)
 		ctl_format_local(t, true, local, sizeof(local));
 	else

@@ -1,8 +1,8 @@
 /* ctl.c: the vigilctl commands that talk to vigild: status, events, why, dump, switch, handover, rejoin, reload. */
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +44,7 @@ static const struct {
 	{ "status", O_JSON, "status [--json]" },
 	{ "events", O_JSON | O_EVENTS, "events [-n N] [--follow] [--json]" },
 	{ "why", O_JSON, "why [--json]" },
-	{ "dump", O_OUTPUT, "dump [-o FILE]" },
+	{ "dump", O_OUTPUT | O_JSON, "dump [-o FILE | --json]" },
 	{ "switch", O_FORCE, "switch [--force]" },
 	{ "handover", O_FORCE, "handover [--force]" },
 	{ "rejoin", 0, "rejoin" },
@@ -256,34 +256,30 @@ int cmd_events(int argc, char **argv)
 	return finish_output(0);
 }
 
-static FILE *open_output(const char *path)
+/* The latest capture's whereabouts, for the report on the screen. */
+static void print_dump_text(struct json_object *d)
 {
-	int fd;
-	FILE *f;
+	char path[PATH_MAX], note[PATH_MAX + 128];
 
-	if (path == NULL)
-		return stdout;
-	/* A dump holds configuration details: readable by the owner only. */
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		err(1, "%s", path);
-	f = fdopen(fd, "w");
-	if (f == NULL)
-		err(1, "%s", path);
-	return f;
+	if (ctl_dump_find_capture(d, path, sizeof(path), note, sizeof(note)) == 0)
+		snprintf(note, sizeof(note), "%.200s (`vigilctl dump -o FILE` includes it)", path);
+	ctl_print_dump(stdout, d, note, wall_ms());
 }
 
+/* dump: the report on the screen, the JSON with --json, or everything in an archive with -o. */
 int cmd_dump(int argc, char **argv)
 {
 	struct ctl_opts o;
 	struct ctl_request rq = { .cmd = "dump" };
 	struct ctl_reply rep;
 	struct json_object *d;
-	FILE *f;
 	int r = parse_opts(argc, argv, &o);
 
 	if (r != 0)
 		return r;
+	if (o.output != NULL && o.json)
+		return usage_error("dump", "-o writes the JSON and the report together; drop",
+		    "--json");
 	r = ctl_call(cli_socket, &rq, CTL_TIMEOUT_MS, NULL, NULL, &rep);
 	if (r < 0)
 		return call_failed("dump", r, &rep);
@@ -291,11 +287,17 @@ int cmd_dump(int argc, char **argv)
 		json_object_put(rep.final);
 		errx(1, "dump: the answer from vigild has no \"dump\"");
 	}
-	f = open_output(o.output);
-	print_json(f, d, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+	if (o.output != NULL)
+		r = ctl_dump_archive(o.output, d, wall_ms());
+	else if (o.json)
+		print_json(stdout, d, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+	else
+		print_dump_text(d);
 	json_object_put(rep.final);
-	if (f != stdout && fclose(f) != 0)
-		err(1, "%s", o.output);
+	if (r < 0) {
+		warnx("dump: %s: %s", o.output, strerror(-r));
+		return 1;
+	}
 	return finish_output(0);
 }
 

@@ -311,8 +311,8 @@ static void run_why(struct control_client *cl, const struct control_request *rq)
 	control_journal_why(cl);
 }
 
-/* Status, control counters, recent events and whatever the daemon adds; a part that fails
- * says so in its place, the rest still comes. */
+/* Status, control counters, recent events, state_dir and whatever the daemon adds; a part that
+ * fails says so in its place, the rest still comes. */
 static int dump_fill(struct control *c, struct json_object *d)
 {
 	struct json_object *counters = json_object_new_object();
@@ -334,6 +334,10 @@ static int dump_fill(struct control *c, struct json_object *d)
 	r2 = control_json_add(d, "control", counters);
 	r3 = control_json_add(d, "events", events);
 	if (r1 < 0 || r2 < 0 || r3 < 0)
+		return -ENOMEM;
+	/* vigilctl dump -o takes the latest flight recorder capture from there (cli/ctl-dump.c). */
+	if (c->state_dir[0] != '\0' &&
+	    control_json_add(d, "state_dir", json_object_new_string(c->state_dir)) < 0)
 		return -ENOMEM;
 	return c->h.dump != NULL ? c->h.dump(c->arg, d) : 0;
 }

@@ -19,6 +19,8 @@ static void note_record(struct vigild *v, const struct vg_record *r)
 {
 	struct store_record sr;
 
+	if (r->kind == REC_VERDICT && r->verdict != VERDICT_NONE)
+		vigild_flight_keep(v); /* issue 5: the capture behind every verdict is kept */
 	if (r->kind == REC_TRANSITION || r->kind == REC_SWITCH || r->kind == REC_VERDICT ||
 	    r->kind == REC_HOLD || r->kind == REC_WITHHELD || r->kind == REC_COMMAND)
 		log_info("%s", r->text);

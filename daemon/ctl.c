@@ -83,7 +83,9 @@ static gid_t group_id(const char *name, const char *key)
 
 int vigild_control_start(struct vigild *v)
 {
-	struct control_handlers h = { .status = on_status, .act = on_act, .refused = on_refused };
+	struct control_handlers h = {
+		.status = on_status, .act = on_act, .refused = on_refused, .dump = vigild_dump,
+	};
 	struct control_options o = {
 		.socket_path = v->cfg.node.control_socket,
 		.state_dir = v->cfg.node.state_dir,

@@ -15,6 +15,8 @@ struct peer_link;
 struct peer_conn;
 struct icmp;
 struct netwatch;
+struct recorder;
+struct json_object;
 struct check;
 struct check_watch;
 struct control;
@@ -43,6 +45,8 @@ struct vigild {
 	struct peer_conn *out[CONN_COUNT]; /* connections this node dialled, by channel */
 	struct icmp *icmp;
 	struct netwatch *netwatch; /* carrier and route changes toward the peer (carrier_watch) */
+	struct recorder *recorder; /* the flight recorder, or NULL (flight_err says why) */
+	char flight_err[256];
 	struct check *check;       /* the module check the primary runs per module ping */
 	struct check *local_check; /* optional, run on the backup */
 	struct check_watch *watch; /* exit watch of the module's PID */
@@ -91,8 +95,14 @@ enum vigild_hook {
 void vigild_hook_run(struct vigild *v, enum vigild_hook h, enum vg_reason reason);
 void vigild_local_check(struct vigild *v);
 
+/* flight.c: the flight recorder */
+void vigild_flight_start(struct vigild *v);
+void vigild_flight_refilter(struct vigild *v);
+void vigild_flight_keep(struct vigild *v);
+
 /* ctl.c: the control socket's handlers */
 int vigild_control_start(struct vigild *v);
+int vigild_dump(void *arg, struct json_object *ret); /* dumpinfo.c */
 void vigild_journal(struct vigild *v, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

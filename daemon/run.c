@@ -11,6 +11,7 @@
 #include "daemon.h"
 #include "icmp.h"
 #include "netwatch.h"
+#include "recorder.h"
 #include "log.h"
 #include "loop.h"
 #include "peer.h"
@@ -114,6 +115,8 @@ static void on_netwatch(enum netwatch_what what, uint8_t mask, void *arg)
 		.carrier_lost_mask = mask,
 	};
 
+	if (what == NETWATCH_ROUTE)
+		vigild_flight_refilter(arg); /* the gateways may have changed */
 	vigild_post(arg, &ev);
 }
 
@@ -146,6 +149,7 @@ static int start_parts(struct vigild *v)
 	    (r = vigild_peer_start(v)) < 0 || (r = vigild_control_start(v)) < 0)
 		return r;
 	start_netwatch(v);
+	vigild_flight_start(v);
 	loop_signal_add(v->loop, SIGTERM, on_sigterm, v);
 	loop_signal_add(v->loop, SIGINT, on_sigterm, v);
 	loop_signal_add(v->loop, SIGHUP, on_sighup, v);
@@ -160,6 +164,7 @@ static void stop_parts(struct vigild *v)
 	peer_link_free(v->peer);
 	icmp_free(v->icmp);
 	netwatch_free(v->netwatch);
+	recorder_free(v->recorder);
 	check_watch_free(v->watch);
 	check_free(v->local_check);
 	check_free(v->check);
