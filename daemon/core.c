@@ -97,13 +97,15 @@ static void drain_msg(struct vigild *v, enum wire_msg_type type, bool force)
 
 static void dial(struct vigild *v, enum vg_conn c)
 {
-	v->out[c] = NULL;
-	if (peer_dial(v->peer, c, &v->out[c]) != 0) {
-		v->out[c] = NULL;
-		struct vg_event ev = { .type = EV_CONN_LOST, .conn = c };
+	struct vg_event ev = { .type = EV_CONN_LOST, .conn = c };
 
-		vigild_post(v, &ev); /* could not even start: the core re-dials later */
+	v->out[c] = NULL;
+	if (peer_dial(v->peer, c, &v->out[c]) == 0) {
+		vigild_tag_aux(v, v->out[c], c); /* SPEC "qos": the backup's side is tagged from the start */
+		return;
 	}
+	v->out[c] = NULL;
+	vigild_post(v, &ev); /* could not even start: the core re-dials later */
 }
 
 static void close_out(struct vigild *v, enum vg_conn c)

@@ -77,6 +77,7 @@ void vigild_config_digest(struct vigild *v);
 void vigild_send(struct vigild *v, enum vg_conn c, const struct wire_msg *m);
 void vigild_broadcast(struct vigild *v, const struct wire_msg *m);
 void vigild_module_gone(int32_t pid, void *arg);
+void vigild_tag_aux(struct vigild *v, struct peer_conn *c, enum vg_conn ch);
 int vigild_run(struct vigild *v);
 int vigild_reload(struct vigild *v, char *msg, size_t len);
 

@@ -48,6 +48,13 @@ static void post_peer(struct vigild *v, enum vg_event_type type, enum vg_conn c)
  * SPEC "[module] qos": with ping_on_aux and qos the aux connection carries the DSCP both ways;
  * the backup's settings govern: it tags its side and asks the primary in its hello.
  */
+void vigild_tag_aux(struct vigild *v, struct peer_conn *c, enum vg_conn ch)
+{
+	if (c != NULL && ch == CONN_AUX && v->cfg.module.qos && v->cfg.module.ping_on_aux &&
+	    peer_conn_set_dscp(c, v->cfg.module.dscp) < 0)
+		log_warnx("cannot set DSCP %d on the aux connection", v->cfg.module.dscp);
+}
+
 static void tag_aux(struct vigild *v, struct peer_conn *c, const struct wire_hello *h)
 {
 	int dscp = WIRE_DSCP_NONE;

@@ -222,7 +222,8 @@ static bool needs_redial(const struct decide *d, enum vg_conn c)
 {
 	if (d->state == ST_RECONNECTING || reconnect_mode(d))
 		return !d->conn[c].up;
-	return !d->conn[c].open && !d->conn[c].up;
+	/* In backup too a stalled connection is not waited for, once no retry ping relies on it. */
+	return !d->conn[c].up && (!d->conn[c].open || d->pm.phase == PM_REGULAR);
 }
 
 static void redial_timer(struct decide *d)
@@ -327,8 +328,9 @@ void schedule_redial(struct decide *d)
 
 	if (!(d->state == ST_INIT || is_watching(d->state)))
 		return;
+	/* The timer runs while any connection is not up; what it re-dials is decided when it fires. */
 	for (int c = 0; c < CONN_COUNT; c++)
-		need |= needs_redial(d, c);
+		need |= !d->conn[c].up;
 	if (need && d->redial_ms == NEVER)
 		d->redial_ms = d->now_ms + d->p.reconnect_delay_ms;
 }

@@ -6,7 +6,8 @@
 # test_topo first). Needs root; every scenario skips (exit 77) where a tool or kernel feature
 # is missing. Environment: BUILD (build) or VIGILD, VIGILCTL, FAKE_MODULE; RESULTS (BUILD/results:
 # logs netns-NAME.log and the count file netns.count, "netns passed failed skipped", for
-# tests/summary.sh); NETNS_TEST_TIMEOUT (120 s per scenario); NETNS_SLACK_MS, NETNS_KEEP (topo.sh).
+# tests/summary.sh); NETNS_TEST_TIMEOUT (120 s per scenario; a scenario's own "# netns-timeout: S"
+# line raises it for that one); NETNS_SLACK_MS, NETNS_KEEP (topo.sh).
 #
 # Each scenario gets its own namespace prefix (TOPO_PREFIX); whatever a scenario leaves behind,
 # even one killed at its timeout, is swept after it and counts as a failure.
@@ -78,8 +79,14 @@ for t in "${tests[@]}"; do
 	name=${name#test_}
 	log=$RESULTS/netns-$name.log
 	prefix="vgt$$t$i"
+	# A scenario that needs longer says so in a "# netns-timeout: SECONDS" line (the larger wins).
+	lim=$limit
+	own=$(sed -n 's/^# netns-timeout: *\([0-9][0-9]*\) *$/\1/p' "$t" | head -n 1)
+	if [[ -n $own ]] && ((own > lim)); then
+		lim=$own
+	fi
 	t0=$(now_ms)
-	TOPO_PREFIX=$prefix timeout -k 10 "$limit" bash "$t" >"$log" 2>&1 </dev/null &
+	TOPO_PREFIX=$prefix timeout -k 10 "$lim" bash "$t" >"$log" 2>&1 </dev/null &
 	child=$!
 	rc=0
 	wait "$child" || rc=$?
@@ -103,7 +110,7 @@ for t in "${tests[@]}"; do
 	*)
 		failed=$((failed + 1))
 		case "$rc" in
-		124) why="timed out after ${limit} s" ;;
+		124) why="timed out after ${lim} s" ;;
 		99) why="left namespaces behind" ;;
 		*) why="exit $rc" ;;
 		esac

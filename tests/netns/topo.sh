@@ -399,6 +399,48 @@ loss() {
 	EOF
 }
 
+# conn_block main|aux|both [a|b]: drop the pair's TCP traffic (the peer port, either way) between
+# the two nodes' main addresses, or their aux addresses, or both pairs, on that router's forward
+# path (table inet vigiltest_conn); everything else (ICMP, the other connection) passes.
+# Replaces an earlier block on that router. conn_unblock removes it from both routers.
+conn_block() {
+	local kind=$1 site=${2:-a} port k x y rules=""
+	port=$(conf_get "$(node_dir b)/vigil.conf" peer.port)
+	port=${port:-3633}
+	case "$kind" in
+	main | aux) ;;
+	both) kind="main aux" ;;
+	*) fail "conn_block: main, aux or both, not '$kind'" ;;
+	esac
+	[[ $TOPO_AUX == 1 ]] || [[ $kind == main ]] || fail "conn_block: aux needs the aux addresses (TOPO_AUX=1)"
+	for k in $kind; do
+		x=$(ip_of a "$k")
+		y=$(ip_of b "$k")
+		rules+="ip saddr $x ip daddr $y tcp sport $port drop"$'\n'"ip saddr $x ip daddr $y tcp dport $port drop"$'\n'
+		rules+="ip saddr $y ip daddr $x tcp sport $port drop"$'\n'"ip saddr $y ip daddr $x tcp dport $port drop"$'\n'
+	done
+	in_ns "router-$site" nft -f - <<-EOF
+		add table inet vigiltest_conn
+		delete table inet vigiltest_conn
+		table inet vigiltest_conn {
+			chain forward {
+				type filter hook forward priority -8; policy accept;
+				$rules
+			}
+		}
+	EOF
+}
+
+conn_unblock() {
+	local site
+	for site in a b; do
+		in_ns "router-$site" nft -f - <<-'EOF'
+			add table inet vigiltest_conn
+			delete table inet vigiltest_conn
+		EOF
+	done
+}
+
 # isolate_backup [NODE]: the node's switch port goes down, so its eth0 loses carrier.
 isolate_backup() {
 	local node=${1:-b}
@@ -642,6 +684,22 @@ expect() {
 	[[ $got == "$3" ]] || fail "node-$1: $2 is '$got', expected '$3'"
 }
 
+# events_json NODE [N]: the node's journal, `vigilctl events --json` (the last N records, default
+# all), one JSON object a line.
+events_json() {
+	if [[ -n ${2:-} ]]; then
+		vigilctl_in "$1" events --json -n "$2"
+	else
+		vigilctl_in "$1" events --json
+	fi
+}
+
+# journal_count NODE JQ-FILTER: how many journal records of NODE match the filter
+# (a jq boolean on one record, e.g. '.kind == "verdict"').
+journal_count() {
+	events_json "$1" | jq -c "select($2)" | wc -l
+}
+
 # ---- hooks ----
 
 hooks_log() {
@@ -767,11 +825,16 @@ dur_ms() {
 	    'BEGIN { f = (u == "ms") ? 1 : (u == "s") ? 1000 : 60000; printf "%d\n", v * f + 0.5 }'
 }
 
-# pair_conf [OVERRIDE ...]: both nodes' files (node a role A, node b role B) from the fast
-# profile, each checked by vigild --check-config; an override "a:SECTION.KEY=V" or
-# "b:SECTION.KEY=V" applies to that node only. Loads the timers (timers_load) from b's file.
+# pair_conf [--profile NAME] [OVERRIDE ...]: both nodes' files (node a role A, node b role B)
+# from the example profile NAME (default NETNS_PROFILE, else fast), each checked by vigild
+# --check-config; an override "a:SECTION.KEY=V" or "b:SECTION.KEY=V" applies to that node only.
+# Loads the timers (timers_load) from b's file.
 pair_conf() {
-	local node o
+	local node o profile=${NETNS_PROFILE:-fast}
+	if [[ ${1:-} == --profile ]]; then
+		profile=${2:?pair_conf: --profile needs a name (examples/NAME)}
+		shift 2
+	fi
 	for node in a b; do
 		local -a ov=()
 		for o in "$@"; do
@@ -780,7 +843,7 @@ pair_conf() {
 			*) ov+=("$o") ;;
 			esac
 		done
-		make_conf "$node" "${node^^}" "${NETNS_PROFILE:-fast}" "${ov[@]}" >"$(node_dir "$node")/vigil.conf"
+		make_conf "$node" "${node^^}" "$profile" "${ov[@]}" >"$(node_dir "$node")/vigil.conf"
 		if ! "$VIGILD" --check-config -c "$(node_dir "$node")/vigil.conf" >"$(node_dir "$node")/check.out" 2>&1; then
 			cat "$(node_dir "$node")/check.out" >&2
 			fail "node-$node: the generated vigil.conf does not pass vigild --check-config"
@@ -828,6 +891,8 @@ formula() {
 	wan-cut | silent-isolate) echo $((P + Dn + NT)) ;;
 	backup-isolate) if [[ $CW =~ ^(yes|true|1)$ ]]; then echo 0; else echo $((P + Dn + NT)); fi ;;
 	failsafe-start) echo "$ST" ;;
+	# One connection blocked (conn_block): its next regular notifier ping (within P) misses after Tm.
+	conn-down) echo $((P + Tm)) ;;
 	island-heal) echo $((3 * P > NRD ? 3 * P + NRD : 2 * NRD)) ;; # silence threshold, then a dial
 	# Switches the operator starts, and joining a running primary: no timer, only work.
 	manual | handover | join) echo 0 ;;
@@ -879,8 +944,8 @@ wait_steady() {
 	log "steady: node-$p primary (generation $(json_get "$p" generation)), node-$b backup"
 }
 
-# pair_up [OVERRIDE ...]: the usual start of a scenario: both configurations (pair_conf), a
-# module on each node, both daemons at once, and the steady state: A primary, B backup.
+# pair_up [--profile NAME] [OVERRIDE ...]: the usual start of a scenario: both configurations
+# (pair_conf), a module on each node, both daemons at once, and the steady state: A primary, B backup.
 pair_up() {
 	pair_conf "$@"
 	start_module a
