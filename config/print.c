@@ -1,6 +1,8 @@
 /* print.c: the effective configuration written back as a complete vigil.conf that parses to the same values. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -191,4 +193,24 @@ void config_print(const struct config *c, FILE *f)
 		}
 		print_key(k, c, f);
 	}
+}
+
+/* The effective configuration one line at a time (the peer digest, vigilctl dump). */
+int config_print_lines(const struct config *c, config_line_fn *fn, void *arg)
+{
+	char *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return -ENOMEM;
+	config_print(c, f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+		fn(line, arg);
+	free(buf);
+	return 0;
 }

@@ -16,21 +16,17 @@ static void add_u64(struct json_object *o, const char *k, uint64_t n)
 	json_object_object_add(o, k, json_object_new_int64((int64_t)n));
 }
 
+static void config_line(const char *line, void *arg)
+{
+	json_object_array_add(arg, json_object_new_string(line));
+}
+
 /* The effective configuration as text lines; it never holds the key, only key_file's path. */
 static struct json_object *dump_config(const struct vigild *v)
 {
 	struct json_object *a = json_object_new_array();
-	char *buf = NULL, *line, *save = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
 
-	if (f != NULL) {
-		config_print(&v->cfg, f);
-		fclose(f);
-	}
-	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
-		json_object_array_add(a, json_object_new_string(line));
-	free(buf);
+	config_print_lines(&v->cfg, config_line, a);
 	return a;
 }
 

@@ -293,32 +293,32 @@ void vigild_peer_hello_update(struct vigild *v)
 		log_warnx("hello facts refused by the codec (node name?)");
 }
 
+struct digest_walk {
+	crypto_hash_sha256_state st;
+	bool on;
+};
+
+static void digest_line(const char *line, void *arg)
+{
+	struct digest_walk *w = arg;
+
+	if (line[0] == '[')
+		w->on = strcmp(line, "[peer]") == 0 || strcmp(line, "[module]") == 0 ||
+			strcmp(line, "[monitor]") == 0 || strcmp(line, "[network]") == 0;
+	/* Per node, not per pair: the key's path, and how each node checks its own module. */
+	if (w->on && line[0] != '#' && strncmp(line, "key_file", 8) != 0 && strncmp(line, "check", 5) != 0 &&
+	    strncmp(line, "local_check", 11) != 0)
+		crypto_hash_sha256_update(&w->st, (const unsigned char *)line, strlen(line));
+}
+
 /* SPEC "Peer link": a digest of the pair-relevant settings ([peer] but the key path, [module], [monitor], [network]). */
 void vigild_config_digest(struct vigild *v)
 {
-	char *buf = NULL, *line, *save = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	crypto_hash_sha256_state st;
-	bool on = false;
+	struct digest_walk w = { .on = false };
 
-	crypto_hash_sha256_init(&st);
-	if (f != NULL) {
-		config_print(&v->cfg, f);
-		fclose(f);
-	}
-	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (line[0] == '[')
-			on = strcmp(line, "[peer]") == 0 || strcmp(line, "[module]") == 0 ||
-			    strcmp(line, "[monitor]") == 0 || strcmp(line, "[network]") == 0;
-		/* Per node, not per pair: the key's path, and how each node checks its own module. */
-		if (on && line[0] != '#' && strncmp(line, "key_file", 8) != 0 &&
-		    strncmp(line, "check", 5) != 0 && strncmp(line, "local_check", 11) != 0)
-			crypto_hash_sha256_update(&st, (const unsigned char *)line, strlen(line));
-	}
-	crypto_hash_sha256_final(&st, v->config_digest);
-	free(buf);
+	crypto_hash_sha256_init(&w.st);
+	config_print_lines(&v->cfg, digest_line, &w);
+	crypto_hash_sha256_final(&w.st, v->config_digest);
 }
 
 static int load_key(struct vigild *v, struct wire_key *key)

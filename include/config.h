@@ -151,6 +151,9 @@ int config_load(const char *path, struct config *ret, char *err, size_t errlen);
 int config_load_string(const char *name, const char *text, struct config *ret, char *err, size_t errlen);
 /* Print the effective configuration as a complete vigil.conf (key_file path kept, never the key). */
 void config_print(const struct config *c, FILE *f);
+/* config_print, handed over one line at a time (no newline): 0 or -ENOMEM. */
+typedef void config_line_fn(const char *line, void *arg);
+int config_print_lines(const struct config *c, config_line_fn *fn, void *arg);
 /* The decision core's parameters for this node. */
 void config_decide_params(const struct config *c, struct decide_params *ret);
 /* This node's NetTest list (nettest_a for role A, nettest_b for role B). */
