@@ -346,7 +346,6 @@ struct decide_mm { /* module monitor */
 	uint32_t n_restarts; /* ring fill */
 	uint32_t restart_head;
 	uint64_t last_event_ms; /* for the watchdog */
-	uint32_t watchdog_lapse;
 };
 
 enum decide_pm_phase {
@@ -383,7 +382,6 @@ struct decide_pm { /* primary monitor */
 	bool held; /* a result waits for a dial in flight before "no connection" counts */
 	uint64_t held_until_ms;
 	enum decide_pm_phase resume; /* phase to return to after confirm / diagnosis */
-	uint64_t watchdog_ms;
 	uint32_t seq_next;
 };
 
@@ -406,7 +404,6 @@ struct decide {
 	struct vg_diag_snapshot pm_result;
 	/* verdict in force and its switch rule */
 	enum vg_verdict verdict;
-	uint64_t verdict_ms;
 	enum vg_verdict last_verdict;
 	uint64_t last_verdict_ms;
 	bool rule_running;      /* the verdict's timer or sets run (a connection up stops them) */

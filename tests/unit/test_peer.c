@@ -23,6 +23,7 @@
 #include "loop.h"
 #include "peer.h"
 #include "wire.h"
+#include "wire_assert.h"
 
 #define TICK_MS 5
 #define RUN_MS 1500    /* the longest any wait in these tests may take */
@@ -625,47 +626,6 @@ static struct wire_msg kind_sample(enum wire_msg_type t)
 	return m;
 }
 
-static void assert_msg_equal(const struct wire_msg *a, const struct wire_msg *b)
-{
-	assert_int_equal(a->type, b->type);
-	switch (a->type) {
-	case WIRE_MSG_NOTIFIER_PING:
-		assert_int_equal(a->notifier_ping.seq, b->notifier_ping.seq);
-		break;
-	case WIRE_MSG_NOTIFIER_PONG:
-		assert_int_equal(a->notifier_pong.seq, b->notifier_pong.seq);
-		break;
-	case WIRE_MSG_MODULE_PING:
-		assert_int_equal(a->module_ping.seq, b->module_ping.seq);
-		break;
-	case WIRE_MSG_MODULE_PONG:
-		assert_int_equal(a->module_pong.seq, b->module_pong.seq);
-		assert_int_equal(a->module_pong.pid, b->module_pong.pid);
-		assert_int_equal(a->module_pong.check_rejected, b->module_pong.check_rejected);
-		break;
-	case WIRE_MSG_STATE_ANNOUNCE:
-		assert_int_equal(a->state_announce.state, b->state_announce.state);
-		assert_int_equal(a->state_announce.generation, b->state_announce.generation);
-		break;
-	case WIRE_MSG_SWITCH_NOTICE:
-		assert_int_equal(a->switch_notice.kind, b->switch_notice.kind);
-		assert_int_equal(a->switch_notice.reason, b->switch_notice.reason);
-		break;
-	case WIRE_MSG_DRAIN_REQUEST:
-		assert_int_equal(a->drain_request.force, b->drain_request.force);
-		break;
-	case WIRE_MSG_MODULE_GONE:
-		assert_int_equal(a->module_gone.pid, b->module_gone.pid);
-		break;
-	case WIRE_MSG_DRILL_START:
-		assert_int_equal(a->drill_start.scenario, b->drill_start.scenario);
-		assert_int_equal(a->drill_start.duration_ms, b->drill_start.duration_ms);
-		assert_int_equal(a->drill_start.live, b->drill_start.live);
-		break;
-	default:
-		break;
-	}
-}
 
 /* Every message kind goes backup -> primary on main and comes back (the primary echoes). */
 static void test_every_kind_round_trip(void **state)
