@@ -21,15 +21,16 @@ RESULTS   = $(BUILD)/results
 # namespace tests' tools (iproute2, nftables, procps, iputils-ping) and clang with its
 # sanitizer runtime for `make fuzz` (libFuzzer).
 DEB_PKGS := build-essential pkg-config libinih-dev libjson-c-dev libcmocka-dev \
-            libevent-dev libsodium-dev liboping-dev libnl-3-dev libnl-route-3-dev libpcap-dev jq \
-            iproute2 nftables procps iputils-ping tcpdump clang libclang-rt-14-dev
+            libevent-dev libsodium-dev liboping-dev libnl-3-dev libnl-route-3-dev libpcap-dev libnftnl-dev libmnl-dev jq \
+            iproute2 nftables procps iputils-ping tcpdump socat clang libclang-rt-14-dev
 
 # inih: vigil.conf syntax; json-c: JSON output; libevent_core: vigild's loop (daemon/loop.c
 # only); libsodium: the peer link's MAC; liboping: the ICMP probes (probe/, in a worker
 # thread, hence -pthread); libnl-route: routes, gateways and carrier (netcfg/); libpcap: the
-# flight recorder of probe traffic (probe/recorder*). Linked --as-needed, so each binary
-# keeps only what it uses.
-PKGS := inih json-c libevent_core libsodium liboping libnl-route-3.0 libpcap
+# flight recorder of probe traffic (probe/recorder*) and the VIP announcements (netcfg/vip*);
+# libnftnl + libmnl: vigild's nftables table (netcfg/nftable*). Linked --as-needed, so each
+# binary keeps only what it uses.
+PKGS := inih json-c libevent_core libsodium liboping libnl-route-3.0 libpcap libnftnl libmnl
 
 # pkg-config runs when a recipe first needs the flags, not when the Makefile is read: in
 # `make deps check` on a fresh machine pkg-config and the libraries exist only after deps ran.
@@ -47,6 +48,11 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Werror -Iinclude $(H
 ALL_LDFLAGS = -pthread $(HARDEN_LDFLAGS) $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 HDRS := $(wildcard include/*.h)
+
+# `make V=1` shows every compiler command; by default one short line per file built.
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+say = $(if $(filter 1,$(V)),:,printf '  %-6s %s\n' CC $(1))
 
 # One object list per module; folders meet only through include/.
 DECIDE_SRCS := $(wildcard decide/*.c)
@@ -84,23 +90,28 @@ TEST_DEPS_peer    = $(call only,probe/peer% probe/wire%,$(PROBE_OBJS)) $(LOOP_OB
 TEST_DEPS_check   = $(call only,probe/check%,$(PROBE_OBJS)) $(BUILD)/daemon/proc.o $(LOOP_OBJ) $(CONFIG_OBJS) $(DECIDE_OBJS)
 TEST_DEPS_icmp    = $(call only,probe/icmp%,$(PROBE_OBJS)) $(LOOP_OBJ)
 TEST_DEPS_route   = $(call only,netcfg/route%,$(NETCFG_OBJS))
-TEST_DEPS_netwatch = $(NETCFG_OBJS) $(LOOP_OBJ)
+TEST_DEPS_netwatch = $(call only,netcfg/watch% netcfg/route%,$(NETCFG_OBJS)) $(LOOP_OBJ)
+TEST_DEPS_nftable = $(call only,netcfg/nftable%,$(NETCFG_OBJS)) $(CONFIG_OBJS) $(DECIDE_OBJS)
+TEST_DEPS_vip     = $(call only,netcfg/vip%,$(NETCFG_OBJS)) $(LOOP_OBJ)
 TEST_DEPS_proc    = $(BUILD)/daemon/proc.o $(LOOP_OBJ)
 TEST_DEPS_store   = $(call only,daemon/store%,$(DAEMON_OBJS)) $(DECIDE_OBJS)
 TEST_DEPS_control = $(call only,daemon/control% daemon/store%,$(DAEMON_OBJS)) $(LOOP_OBJ) \
                     $(BUILD)/cli/ctl-client.o $(BUILD)/cli/ctl-print.o $(DECIDE_OBJS)
 TEST_DEPS_recorder = $(call only,probe/recorder%,$(PROBE_OBJS)) $(LOOP_OBJ)
-TEST_KEYS := decide config sim wire peer check icmp route proc store control recorder netwatch
+TEST_KEYS := decide config sim wire peer check icmp route proc store control recorder netwatch \
+             nftable vip
 deps_of = $(strip $(foreach k,$(TEST_KEYS),$(if $(filter test_$(k)%,$(1)),$(TEST_DEPS_$(k)))))
 
 # Fuzz targets (tests/fuzz/fuzz_NAME.c): replayed over their corpus by a gcc build in check.
-FUZZ_NAMES := wire journal check_reply
+FUZZ_NAMES := wire journal check_reply vip_frame
 FUZZ_DEPS_wire        = $(call only,probe/wire%,$(PROBE_OBJS)) $(DECIDE_OBJS)
 FUZZ_DEPS_journal     = $(call only,daemon/store%,$(DAEMON_OBJS)) $(DECIDE_OBJS)
 FUZZ_DEPS_check_reply = $(BUILD)/probe/check-parse.o
+FUZZ_DEPS_vip_frame   = $(BUILD)/netcfg/vip-frame.o
 FUZZ_SRCS_wire        = $(wildcard probe/wire*.c) $(DECIDE_SRCS)
 FUZZ_SRCS_journal     = $(wildcard daemon/store*.c) $(DECIDE_SRCS)
 FUZZ_SRCS_check_reply = probe/check-parse.c
+FUZZ_SRCS_vip_frame   = netcfg/vip-frame.c
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_TIME ?= 60
 
@@ -142,25 +153,30 @@ pkgcheck-test: pkgcheck
 # -MMD: an object also follows its folder's private header (decide/internal.h, ...).
 $(BUILD)/%.o: %.c $(HDRS) | pkgcheck
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@$(call say,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 $(BUILD)/vigild: $(DAEMON_OBJS) $(PROBE_OBJS) $(NETCFG_OBJS) $(CONFIG_OBJS) $(DECIDE_OBJS) | pkgcheck
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	@$(call say,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/vigilctl: $(CLI_OBJS) $(CONFIG_OBJS) $(SIM_OBJS) $(DECIDE_OBJS) | pkgcheck
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	@$(call say,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/tests/%: tests/unit/%.c $$(call deps_of,$$*) $(HDRS) | pkgcheck-test
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(call deps_of,$*) $(CMOCKA_LIBS) $(PKG_LIBS) -lm
+	@$(call say,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(call deps_of,$*) $(CMOCKA_LIBS) $(PKG_LIBS) -lm
 
 tools: $(TOOL_BINS)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_DEPS_$$*) $(HDRS) | pkgcheck
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DFUZZ_REPLAY_MAIN $(ALL_LDFLAGS) -o $@ $< $(FUZZ_DEPS_$*) $(PKG_LIBS)
+	@$(call say,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -DFUZZ_REPLAY_MAIN $(ALL_LDFLAGS) -o $@ $< $(FUZZ_DEPS_$*) $(PKG_LIBS)
 
 # Replay every corpus (and every crash kept as a named file) with the gcc build.
 fuzz-replay: $(FUZZ_BINS)
@@ -171,15 +187,14 @@ fuzz-replay: $(FUZZ_BINS)
 	done; echo "fuzz-replay $$p $$f" > $(RESULTS)/fuzz-replay.count; [ $$f -eq 0 ]
 
 # libFuzzer (clang) on each target for FUZZ_TIME seconds; new inputs go to build/, not the corpus.
-fuzz:
-	@mkdir -p $(BUILD)/fuzz-lf; for n in $(FUZZ_NAMES); do \
-	  case $$n in wire) srcs="$(FUZZ_SRCS_wire)";; journal) srcs="$(FUZZ_SRCS_journal)";; *) srcs="$(FUZZ_SRCS_check_reply)";; esac; \
-	  clang -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude $$($(PKG_CONFIG) --cflags json-c) \
-	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	    -o $(BUILD)/fuzz-lf/fuzz_$$n tests/fuzz/fuzz_$$n.c $$srcs $$($(PKG_CONFIG) --libs json-c libsodium) || exit 1; \
-	  mkdir -p $(BUILD)/fuzz-lf/new-$$n; \
-	  $(BUILD)/fuzz-lf/fuzz_$$n -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(BUILD)/fuzz-lf/new-$$n tests/fuzz/corpus/$$n || exit 1; \
-	done
+fuzz: $(addprefix fuzz-run-,$(FUZZ_NAMES))
+
+fuzz-run-%: | pkgcheck
+	@mkdir -p $(BUILD)/fuzz-lf/new-$*
+	clang -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  -o $(BUILD)/fuzz-lf/fuzz_$* tests/fuzz/fuzz_$*.c $(FUZZ_SRCS_$*) $(PKG_LIBS)
+	$(BUILD)/fuzz-lf/fuzz_$* -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(BUILD)/fuzz-lf/new-$* tests/fuzz/corpus/$*
 
 # Namespace integration tests (root): a real pair in network namespaces.
 netns: all tools keys
@@ -187,7 +202,8 @@ netns: all tools keys
 
 $(BUILD)/tools/%: tests/tools/%.c $(HDRS) | pkgcheck
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+	@$(call say,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 # Each header compiles on its own (STYLE 24).
 headers: | pkgcheck
@@ -235,7 +251,7 @@ cli-tests: all keys
 asan:
 	$(SAN_ENV) NETNS_SLACK_MS=2000 $(MAKE) BUILD=build-asan OPT=-O1 HARDEN_CFLAGS=-fPIE \
 	  EXTRA_CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="-fsanitize=address,undefined" \
-	  NETNS_SCENARIOS="module_kill peer_daemon_killed wan_cut manual_switch" test-run
+	  NETNS_SCENARIOS="module_kill peer_daemon_killed wan_cut manual_switch drill vip_fence netcfg_table" test-run
 
 demo: all keys tools
 	@./demo.sh $(BUILD)

@@ -122,6 +122,12 @@ static int request_send(int fd, const struct ctl_request *rq, struct ctl_reply *
 		r = add_member(o, "follow", json_object_new_boolean(1));
 	if (r == 0 && rq->n > 0)
 		r = add_member(o, "n", json_object_new_int64(rq->n));
+	if (r == 0 && rq->scenario != NULL)
+		r = add_member(o, "scenario", json_object_new_string(rq->scenario));
+	if (r == 0 && rq->for_ms > 0)
+		r = add_member(o, "for_ms", json_object_new_int64(rq->for_ms));
+	if (r == 0 && rq->live)
+		r = add_member(o, "live", json_object_new_boolean(1));
 	s = r == 0 ? json_object_to_json_string_length(o, JSON_FLAGS, &len) : NULL;
 	if (s == NULL || len + 1 >= sizeof(line)) {
 		json_object_put(o);

@@ -18,7 +18,10 @@ struct ctl_request {
 	const char *cmd;
 	bool force;
 	bool follow;
-	uint32_t n; /* events: records wanted; 0 = the daemon's default */
+	uint32_t n;           /* events: records wanted; 0 = the daemon's default */
+	const char *scenario; /* drill; NULL otherwise */
+	uint32_t for_ms;      /* drill */
+	bool live;            /* drill */
 };
 
 /* Called with each line before the final one (an events record); a nonzero return stops the
@@ -107,6 +110,7 @@ int cmd_status(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_why(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
-int cmd_act(int argc, char **argv); /* switch, handover, rejoin, reload: argv[0] says which */
+int cmd_act(int argc, char **argv);   /* switch, handover, rejoin, reload: argv[0] says which */
+int cmd_drill(int argc, char **argv); /* cli/ctl-drill.c */
 
 #endif /* VIGIL_CTL_H */

@@ -15,7 +15,6 @@
 const char *cli_socket = DEFAULT_SOCKET;
 
 static int cmd_keygen(int argc, char **argv);
-static int cmd_daemon(int argc, char **argv);
 
 static const struct command {
 	const char *name;
@@ -30,7 +29,7 @@ static const struct command {
 	{ "handover", cmd_act, "[--force]" },
 	{ "rejoin", cmd_act, "" },
 	{ "reload", cmd_act, "" },
-	{ "drill", cmd_daemon, "SCENARIO [--for D] [--live]" },
+	{ "drill", cmd_drill, "SCENARIO [--for D] [--live]" },
 	{ "keygen", cmd_keygen, "FILE" },
 	{ "simulate", cmd_simulate,
 	    "-c FILE --fault KIND [--at T] [--for D] [--rtt T] [--loss PCT] [--seed N] "
@@ -64,13 +63,6 @@ static int cmd_keygen(int argc, char **argv)
 		err(1, "%s", argv[1]);
 	}
 	return 0;
-}
-
-/* The commands that talk to vigild over the control socket; vigild's loop is not built yet. */
-static int cmd_daemon(int argc, char **argv)
-{
-	(void)argc;
-	errx(1, "%s needs a running vigild (not built yet)", argv[0]);
 }
 
 static const struct command *command_find(const char *name)

@@ -162,11 +162,28 @@ static int key_file(struct config_parse *p)
 	return 0;
 }
 
+/* SPEC [netcfg] fence: a stale node must still reach its peer to learn it can rejoin, so the
+ * fence may not name the peer port (pair traffic and ICMP to the peer are let through anyway). */
+static int fence(struct config_parse *p)
+{
+	const struct config *c = p->c;
+
+	for (size_t i = 0; i < c->netcfg.n_fence; i++) {
+		const struct config_fence *f = &c->netcfg.fence[i];
+
+		if (f->kind == FENCE_TCP && f->port == c->peer.port)
+			return parse_fail(p, line_of(p, SEC_NETCFG, "fence"), "fence",
+			    "tcp:%u is the peer port: a fenced node must still reach its peer",
+			    (unsigned)f->port);
+	}
+	return 0;
+}
+
 int config_finish(struct config_parse *p)
 {
 	struct config *c = p->c;
 
-	if (required(p) < 0 || host_name(p) < 0 || peers(p) < 0 || key_file(p) < 0)
+	if (required(p) < 0 || host_name(p) < 0 || peers(p) < 0 || key_file(p) < 0 || fence(p) < 0)
 		return -EINVAL;
 	c->monitor.timeout_set = line_of(p, SEC_MONITOR, "timeout") != 0;
 	if (!c->monitor.timeout_set)

@@ -19,7 +19,10 @@ struct control_request {
 	char cmd[16];
 	bool force;
 	bool follow;
-	uint32_t n; /* events: records wanted */
+	uint32_t n;        /* events: records wanted */
+	char scenario[32]; /* drill */
+	uint32_t for_ms;   /* drill */
+	bool live;         /* drill */
 };
 
 struct control_client {

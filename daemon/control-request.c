@@ -17,11 +17,24 @@ struct rejection {
 	char why[CONTROL_MSG_MAX];
 };
 
+/* Request members after cmd, one bit each (doc/control.md "Requests"). */
+enum {
+	OPT_FORCE = 1u << 0,
+	OPT_FOLLOW = 1u << 1,
+	OPT_N = 1u << 2,
+	OPT_SCENARIO = 1u << 3,
+	OPT_FOR_MS = 1u << 4,
+	OPT_LIVE = 1u << 5,
+};
+
+static const char *const opt_names[] = { "force", "follow", "n", "scenario", "for_ms", "live" };
+
+#define N_OPTS (sizeof(opt_names) / sizeof(opt_names[0]))
+
 struct cmd_spec {
 	const char *name;
 	bool act;
-	bool takes_force;
-	bool takes_events; /* n, follow */
+	unsigned takes; /* OPT_* bits */
 	void (*run)(struct control_client *cl, const struct control_request *rq);
 };
 
@@ -33,14 +46,15 @@ static void run_act(struct control_client *cl, const struct control_request *rq)
 
 /* SPEC "Command line" and "Robustness and security": who may run what. */
 static const struct cmd_spec cmds[] = {
-	{ "status", false, false, false, run_status },
-	{ "events", false, false, true, run_events },
-	{ "why", false, false, false, run_why },
-	{ "dump", false, false, false, run_dump },
-	{ "switch", true, true, false, run_act },
-	{ "handover", true, true, false, run_act },
-	{ "rejoin", true, false, false, run_act },
-	{ "reload", true, false, false, run_act },
+	{ "status", false, 0, run_status },
+	{ "events", false, OPT_N | OPT_FOLLOW, run_events },
+	{ "why", false, 0, run_why },
+	{ "dump", false, 0, run_dump },
+	{ "switch", true, OPT_FORCE, run_act },
+	{ "handover", true, OPT_FORCE, run_act },
+	{ "rejoin", true, 0, run_act },
+	{ "reload", true, 0, run_act },
+	{ "drill", true, OPT_SCENARIO | OPT_FOR_MS | OPT_LIVE, run_act },
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -118,77 +132,120 @@ static int parse_json(const char *line, size_t len, struct json_object **ret, st
 	return 0;
 }
 
-/* Rung 6 for one member other than cmd. */
-static int parse_option(const char *key, struct json_object *v, struct control_request *rq,
-    struct rejection *rj)
+static int parse_bool(const char *key, struct json_object *v, bool *ret, struct rejection *rj)
 {
-	int64_t n;
-
-	if (strcmp(key, "force") == 0 || strcmp(key, "follow") == 0) {
-		if (!json_object_is_type(v, json_type_boolean))
-			return reject(rj, CONTROL_REJECT_BAD_TYPE, "%s: must be true or false",
-			    key);
-		if (strcmp(key, "force") == 0)
-			rq->force = json_object_get_boolean(v);
-		else
-			rq->follow = json_object_get_boolean(v);
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_int))
-		return reject(rj, CONTROL_REJECT_BAD_TYPE, "n: must be an integer");
-	n = json_object_get_int64(v);
-	if (n < 1 || n > CONTROL_EVENTS_MAX)
-		return reject(rj, CONTROL_REJECT_BAD_VALUE, "n: must be 1-%d", CONTROL_EVENTS_MAX);
-	rq->n = (uint32_t)n;
+	if (!json_object_is_type(v, json_type_boolean))
+		return reject(rj, CONTROL_REJECT_BAD_TYPE, "%s: must be true or false", key);
+	*ret = json_object_get_boolean(v);
 	return 0;
 }
 
-/* Rungs 5-6: known members, each of its type; which ones came is in *ret_seen (bit per name). */
-static int parse_members(struct json_object *o, struct control_request *rq, unsigned *ret_seen,
+static int parse_int(const char *key, struct json_object *v, int64_t min, int64_t max,
+    uint32_t *ret, struct rejection *rj)
+{
+	int64_t n;
+
+	if (!json_object_is_type(v, json_type_int))
+		return reject(rj, CONTROL_REJECT_BAD_TYPE, "%s: must be an integer", key);
+	n = json_object_get_int64(v);
+	if (n < min || n > max)
+		return reject(rj, CONTROL_REJECT_BAD_VALUE, "%s: must be %lld-%lld", key,
+		    (long long)min, (long long)max);
+	*ret = (uint32_t)n;
+	return 0;
+}
+
+static int parse_scenario(struct json_object *v, struct control_request *rq, struct rejection *rj)
+{
+	if (!json_object_is_type(v, json_type_string))
+		return reject(rj, CONTROL_REJECT_BAD_TYPE, "scenario: must be a string");
+	if ((size_t)json_object_get_string_len(v) >= sizeof(rq->scenario))
+		return reject(rj, CONTROL_REJECT_BAD_VALUE, "scenario: too long");
+	snprintf(rq->scenario, sizeof(rq->scenario), "%s", json_object_get_string(v));
+	if (strlen(rq->scenario) != (size_t)json_object_get_string_len(v))
+		return reject(rj, CONTROL_REJECT_BAD_VALUE, "scenario: contains a NUL");
+	return 0;
+}
+
+/* Rung 6 for one member other than cmd: opt is its OPT_* bit. */
+static int parse_option(unsigned opt, struct json_object *v, struct control_request *rq,
     struct rejection *rj)
 {
-	static const char *const names[] = { "cmd", "force", "follow", "n" };
+	switch (opt) {
+	case OPT_FORCE:
+		return parse_bool("force", v, &rq->force, rj);
+	case OPT_FOLLOW:
+		return parse_bool("follow", v, &rq->follow, rj);
+	case OPT_N:
+		return parse_int("n", v, 1, CONTROL_EVENTS_MAX, &rq->n, rj);
+	case OPT_SCENARIO:
+		return parse_scenario(v, rq, rj);
+	case OPT_FOR_MS:
+		return parse_int("for_ms", v, CONTROL_DRILL_MIN_MS, CONTROL_DRILL_MAX_MS,
+		    &rq->for_ms, rj);
+	default:
+		return parse_bool("live", v, &rq->live, rj);
+	}
+}
+
+static int parse_cmd(struct json_object *v, struct control_request *rq, struct rejection *rj)
+{
+	if (!json_object_is_type(v, json_type_string))
+		return reject(rj, CONTROL_REJECT_BAD_CMD, "cmd: must be a string");
+	snprintf(rq->cmd, sizeof(rq->cmd), "%s", json_object_get_string(v));
+	if ((size_t)json_object_get_string_len(v) != strlen(rq->cmd))
+		return reject(rj, CONTROL_REJECT_BAD_CMD, "unknown command '%s...'", rq->cmd);
+	return 0;
+}
+
+/* Rungs 5-6: known members, each of its type; *ret_has_cmd, and the options in *ret_seen. */
+static int parse_members(struct json_object *o, struct control_request *rq, bool *ret_has_cmd,
+    unsigned *ret_seen, struct rejection *rj)
+{
 	unsigned seen = 0;
+	bool has_cmd = false;
 
 	json_object_object_foreach(o, key, v)
 	{
 		size_t i = 0;
 
-		while (i < 4 && strcmp(key, names[i]) != 0)
+		if (strcmp(key, "cmd") == 0) {
+			has_cmd = true;
+			if (parse_cmd(v, rq, rj) < 0)
+				return -EINVAL;
+			continue;
+		}
+		while (i < N_OPTS && strcmp(key, opt_names[i]) != 0)
 			i++;
-		if (i == 4)
+		if (i == N_OPTS)
 			return reject(rj, CONTROL_REJECT_UNKNOWN_KEY, "unknown field '%.40s'", key);
 		seen |= 1u << i;
-		if (i == 0 && !json_object_is_type(v, json_type_string))
-			return reject(rj, CONTROL_REJECT_BAD_CMD, "cmd: must be a string");
-		if (i == 0)
-			snprintf(rq->cmd, sizeof(rq->cmd), "%s", json_object_get_string(v));
-		if (i == 0 && (size_t)json_object_get_string_len(v) != strlen(rq->cmd))
-			return reject(rj, CONTROL_REJECT_BAD_CMD, "unknown command '%s...'",
-			    rq->cmd);
-		if (i > 0 && parse_option(key, v, rq, rj) < 0)
+		if (parse_option(1u << i, v, rq, rj) < 0)
 			return -EINVAL;
 	}
+	*ret_has_cmd = has_cmd;
 	*ret_seen = seen;
 	return 0;
 }
 
 /* Rungs 7-8: the command exists and takes the options given. */
-static int check_cmd(const struct control_request *rq, unsigned seen, const struct cmd_spec **ret,
-    struct rejection *rj)
+static int check_cmd(const struct control_request *rq, bool has_cmd, unsigned seen,
+    const struct cmd_spec **ret, struct rejection *rj)
 {
 	const struct cmd_spec *s;
+	unsigned extra;
 
-	if (!(seen & 1u))
+	if (!has_cmd)
 		return reject(rj, CONTROL_REJECT_BAD_CMD, "cmd: missing");
 	s = cmd_find(rq->cmd);
 	if (s == NULL)
 		return reject(rj, CONTROL_REJECT_BAD_CMD, "unknown command '%s'", rq->cmd);
-	if ((seen & 2u) && !s->takes_force)
-		return reject(rj, CONTROL_REJECT_BAD_VALUE, "force: not an option of %s", s->name);
-	if ((seen & 12u) && !s->takes_events)
+	extra = seen & ~s->takes;
+	if (extra != 0)
 		return reject(rj, CONTROL_REJECT_BAD_VALUE, "%s: not an option of %s",
-		    (seen & 4u) ? "follow" : "n", s->name);
+		    opt_names[__builtin_ctz(extra)], s->name);
+	if ((s->takes & OPT_SCENARIO) && !(seen & OPT_SCENARIO))
+		return reject(rj, CONTROL_REJECT_BAD_VALUE, "scenario: missing");
 	*ret = s;
 	return 0;
 }
@@ -198,16 +255,18 @@ static int ladder(const char *line, size_t len, struct control_request *rq,
 {
 	struct json_object *o = NULL;
 	unsigned seen = 0;
+	bool has_cmd = false;
 	int r = parse_json(line, len, &o, rj);
 
 	if (r < 0)
 		return r;
-	*rq = (struct control_request){ .n = CONTROL_EVENTS_DEFAULT };
-	r = parse_members(o, rq, &seen, rj);
+	*rq = (struct control_request){ .n = CONTROL_EVENTS_DEFAULT,
+		.for_ms = CONTROL_DRILL_DEFAULT_MS };
+	r = parse_members(o, rq, &has_cmd, &seen, rj);
 	json_object_put(o);
 	if (r < 0)
 		return r;
-	return check_cmd(rq, seen, ret, rj);
+	return check_cmd(rq, has_cmd, seen, ret, rj);
 }
 
 /* Rung 9: the caller's right, from its credentials at accept. Refusals go to the daemon too. */
@@ -377,8 +436,12 @@ static void run_act(struct control_client *cl, const struct control_request *rq)
 	struct control *c = cl->c;
 	char msg[CONTROL_MSG_MAX] = "";
 	struct json_object *reply;
-	int r = c->h.act != NULL ? c->h.act(c->arg, &cl->who, rq->cmd, rq->force, msg, sizeof(msg))
-	                         : -ENOTSUP;
+	struct control_act a = { .cmd = rq->cmd,
+		.force = rq->force,
+		.scenario = rq->scenario,
+		.for_ms = rq->for_ms,
+		.live = rq->live };
+	int r = c->h.act != NULL ? c->h.act(c->arg, &cl->who, &a, msg, sizeof(msg)) : -ENOTSUP;
 
 	msg[sizeof(msg) - 1] = '\0';
 	one_line(msg);

@@ -21,6 +21,7 @@ static void note_record(struct vigild *v, const struct vg_record *r)
 
 	if (r->kind == REC_VERDICT && r->verdict != VERDICT_NONE)
 		vigild_flight_keep(v); /* issue 5: the capture behind every verdict is kept */
+	vigild_drill_observe(v, r);
 	if (r->kind == REC_TRANSITION || r->kind == REC_SWITCH || r->kind == REC_VERDICT ||
 	    r->kind == REC_HOLD || r->kind == REC_WITHHELD || r->kind == REC_COMMAND)
 		log_info("%s", r->text);
@@ -101,7 +102,8 @@ static void dial(struct vigild *v, enum vg_conn c)
 
 	v->out[c] = NULL;
 	if (peer_dial(v->peer, c, &v->out[c]) == 0) {
-		vigild_tag_aux(v, v->out[c], c); /* SPEC "qos": the backup's side is tagged from the start */
+		vigild_tag_aux(v, v->out[c],
+		    c); /* SPEC "qos": the backup's side is tagged from the start */
 		return;
 	}
 	v->out[c] = NULL;
@@ -144,14 +146,18 @@ static void do_action(struct vigild *v, const struct vg_action *a)
 		break;
 	case ACT_COMMENCE:
 		switch_notice(v, WIRE_SWITCH_COMMENCE, a->reason);
+		vigild_fence(v, false);
+		vigild_vips(v, true);
 		vigild_hook_run(v, HOOK_COMMENCE, a->reason);
 		break;
 	case ACT_DISCONTINUE:
 		switch_notice(v, WIRE_SWITCH_DISCONTINUE, a->reason);
+		vigild_vips(v, false);
+		v->module_drill_until_ms = 0; /* a module drill ends with the role */
 		vigild_hook_run(v, HOOK_DISCONTINUE, a->reason);
 		break;
 	case ACT_FENCE:
-		log_info("fence %s (service fencing arrives with netcfg)", a->flag ? "on" : "off");
+		vigild_fence(v, a->flag);
 		break;
 	case ACT_RUN_DRAIN:
 		vigild_hook_run(v, HOOK_DRAIN, REASON_HANDOVER);
@@ -218,7 +224,8 @@ void vigild_post(struct vigild *v, const struct vg_event *ev)
 		if (n_pending < PENDING_MAX) {
 			pending[n_pending++] = *ev;
 		} else {
-			v->counters.events_dropped++; /* a bug: the queue holds twice a step's actions */
+			v->counters
+			    .events_dropped++; /* a bug: the queue holds twice a step's actions */
 			log_warnx("event queue full: event %d dropped", ev->type);
 		}
 		return;

@@ -25,9 +25,11 @@ static int on_status(void *arg, struct json_object *ret)
 		.now_ms = loop_now_ms(v->loop),
 		.started_ms = v->started_mono_ms,
 	};
+	int r;
 
 	decide_status(&v->core, x.now_ms, &st);
-	return control_status_json(&st, &x, ret);
+	r = control_status_json(&st, &x, ret);
+	return r < 0 ? r : vigild_drill_json(v, ret);
 }
 
 static int post_command(struct vigild *v, enum vg_event_type type, bool force, char *msg,
@@ -42,13 +44,21 @@ static int post_command(struct vigild *v, enum vg_event_type type, bool force, c
 	return v->cmd_status;
 }
 
-static int on_act(void *arg, const struct control_caller *who, const char *cmd, bool force,
+static int on_act(void *arg, const struct control_caller *who, const struct control_act *a,
     char *msg, size_t len)
 {
 	struct vigild *v = arg;
+	const char *cmd = a->cmd;
+	bool force = a->force;
 
-	vigild_journal(v, "command", "%s%s by uid %u", cmd, force ? " --force" : "",
-	    (unsigned)who->uid);
+	if (strcmp(cmd, "drill") == 0)
+		vigild_journal(v, "command", "drill %s --for %u ms%s by uid %u", a->scenario,
+		    a->for_ms, a->live ? " --live" : "", (unsigned)who->uid);
+	else
+		vigild_journal(v, "command", "%s%s by uid %u", cmd, force ? " --force" : "",
+		    (unsigned)who->uid);
+	if (strcmp(cmd, "drill") == 0)
+		return vigild_drill_start(v, a, msg, len);
 	if (strcmp(cmd, "switch") == 0)
 		return post_command(v, EV_CMD_SWITCH, force, msg, len);
 	if (strcmp(cmd, "handover") == 0)
@@ -84,7 +94,10 @@ static gid_t group_id(const char *name, const char *key)
 int vigild_control_start(struct vigild *v)
 {
 	struct control_handlers h = {
-		.status = on_status, .act = on_act, .refused = on_refused, .dump = vigild_dump,
+		.status = on_status,
+		.act = on_act,
+		.refused = on_refused,
+		.dump = vigild_dump,
 	};
 	struct control_options o = {
 		.socket_path = v->cfg.node.control_socket,

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "decide.h"
+#include "nftable.h"
 #include "wire.h"
 
 struct loop;
@@ -22,6 +23,9 @@ struct check_watch;
 struct control;
 struct store;
 struct proc;
+struct nftable;
+struct vip_set;
+struct control_act;
 
 #define VIGIL_VERSION "0.1.0"
 
@@ -33,6 +37,20 @@ struct vigild_counters {
 	uint64_t journal_errors;
 	uint64_t records_dropped;
 	uint64_t events_dropped;
+};
+
+/* The drill this backup runs, or ran last (SPEC "Command line": drill). */
+struct vigild_drill {
+	uint32_t id; /* 0: none since start */
+	enum wire_drill scenario;
+	bool live;
+	bool running;
+	bool switched;
+	uint64_t start_ms;
+	uint64_t end_ms;
+	enum vg_verdict verdict; /* the first verdict other than none during the drill */
+	uint64_t verdict_ms;
+	struct loop_timer *timer;
 };
 
 struct vigild {
@@ -63,6 +81,12 @@ struct vigild {
 	int cmd_status; /* the core's answer to the last control command */
 	char cmd_msg[VG_RECORD_TEXT];
 	struct vigild_counters counters;
+	struct nftable *nft;          /* NULL: nftables unavailable (nft_err says why) */
+	struct nftable_spec nft_spec; /* what the table holds */
+	char nft_err[256];            /* the last apply's error, or "" */
+	struct vip_set *vips;         /* NULL: no vip configured */
+	struct vigild_drill drill;
+	uint64_t module_drill_until_ms; /* primary: answer module pings "not running" until then */
 };
 
 /* core.c: drive the decision core and carry out its actions */
@@ -100,6 +124,19 @@ void vigild_local_check(struct vigild *v);
 void vigild_flight_start(struct vigild *v);
 void vigild_flight_refilter(struct vigild *v);
 void vigild_flight_keep(struct vigild *v);
+
+/* netcfg.c: the nftables table, VIPs and drills */
+int vigild_netcfg_start(struct vigild *v, bool stale);
+void vigild_netcfg_stop(struct vigild *v);
+void vigild_fence(struct vigild *v, bool on);
+void vigild_vips(struct vigild *v, bool hold);
+int vigild_drill_start(struct vigild *v, const struct control_act *a, char *msg, size_t len);
+void vigild_drill_observe(struct vigild *v, const struct vg_record *r);
+void vigild_drill_peer(struct vigild *v, const struct wire_msg *m);
+bool vigild_module_drill_active(struct vigild *v);
+/* netcfg-info.c: drill and netcfg facts for status and dump */
+int vigild_drill_json(struct vigild *v, struct json_object *ret_status);
+struct json_object *vigild_netcfg_dump(struct vigild *v);
 
 /* ctl.c: the control socket's handlers */
 int vigild_control_start(struct vigild *v);

@@ -64,7 +64,8 @@ static struct json_object *dump_probes(const struct vigild *v)
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "kind", json_object_new_string(icmp_kind_name(st[i].kind)));
+		json_object_object_add(o, "kind",
+		    json_object_new_string(icmp_kind_name(st[i].kind)));
 		json_object_object_add(o, "address", json_object_new_string(st[i].addr.text));
 		add_u64(o, "sent", st[i].sent);
 		add_u64(o, "answered", st[i].answered);
@@ -121,7 +122,8 @@ static struct json_object *dump_recorder(struct vigild *v)
 	struct json_object *o;
 
 	if (v->recorder == NULL)
-		return json_object_new_string(v->flight_err[0] ? v->flight_err : "flight recorder off");
+		return json_object_new_string(
+		    v->flight_err[0] ? v->flight_err : "flight recorder off");
 	recorder_get_stats(v->recorder, &s);
 	o = json_object_new_object();
 	add_u64(o, "kept", s.kept);
@@ -145,5 +147,6 @@ int vigild_dump(void *arg, struct json_object *ret)
 	json_object_object_add(ret, "gateways", dump_gateways());
 	json_object_object_add(ret, "peer", dump_peer(v));
 	json_object_object_add(ret, "recorder", dump_recorder(v));
+	json_object_object_add(ret, "netcfg", vigild_netcfg_dump(v));
 	return 0;
 }

@@ -157,6 +157,11 @@ static void serve_module_ping(struct vigild *v, struct peer_conn *c, uint32_t se
 		if (!serves[i].busy)
 			s = &serves[i];
 	v->counters.module_checks++;
+	if (vigild_module_drill_active(v)) {
+		m.module_pong.seq = seq; /* SPEC "drill": module: "not running" (pid 0), injected */
+		peer_send(v->peer, c, &m);
+		return;
+	}
 	if (s != NULL) {
 		*s = (struct serve){ .v = v, .conn = c, .seq = seq, .busy = true };
 		if (check_start(v->check, v->cfg.module.timeout_ms, serve_done, s, NULL) == 0)
@@ -244,6 +249,10 @@ static void on_msg(void *arg, struct peer_conn *c, const struct wire_msg *m)
 		gone.pid = m->module_gone.pid;
 		vigild_post(v, &gone);
 		break;
+	case WIRE_MSG_DRILL_START:
+	case WIRE_MSG_DRILL_END:
+		vigild_drill_peer(v, m);
+		break;
 	default:
 		break;
 	}
@@ -304,10 +313,10 @@ static void digest_line(const char *line, void *arg)
 
 	if (line[0] == '[')
 		w->on = strcmp(line, "[peer]") == 0 || strcmp(line, "[module]") == 0 ||
-			strcmp(line, "[monitor]") == 0 || strcmp(line, "[network]") == 0;
+		    strcmp(line, "[monitor]") == 0 || strcmp(line, "[network]") == 0;
 	/* Per node, not per pair: the key's path, and how each node checks its own module. */
-	if (w->on && line[0] != '#' && strncmp(line, "key_file", 8) != 0 && strncmp(line, "check", 5) != 0 &&
-	    strncmp(line, "local_check", 11) != 0)
+	if (w->on && line[0] != '#' && strncmp(line, "key_file", 8) != 0 &&
+	    strncmp(line, "check", 5) != 0 && strncmp(line, "local_check", 11) != 0)
 		crypto_hash_sha256_update(&w->st, (const unsigned char *)line, strlen(line));
 }
 

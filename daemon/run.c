@@ -10,11 +10,11 @@
 #include "control.h"
 #include "daemon.h"
 #include "icmp.h"
-#include "netwatch.h"
-#include "recorder.h"
 #include "log.h"
 #include "loop.h"
+#include "netwatch.h"
 #include "peer.h"
+#include "recorder.h"
 #include "store.h"
 
 static void on_sigterm(int signo, void *arg)
@@ -126,7 +126,8 @@ static void start_netwatch(struct vigild *v)
 	const struct config *c = &v->cfg;
 	struct netwatch_target t[2] = {
 		{ .dst = *config_peer_main(c), .src = c->node.role_a ? c->peer.a : c->peer.b },
-		{ .dst = *config_peer_aux(c), .src = c->node.role_a ? c->peer.aux_a : c->peer.aux_b },
+		{ .dst = *config_peer_aux(c),
+		    .src = c->node.role_a ? c->peer.aux_a : c->peer.aux_b },
 	};
 	int r;
 
@@ -134,7 +135,8 @@ static void start_netwatch(struct vigild *v)
 		return;
 	r = netwatch_new(v->loop, t, 2, on_netwatch, v, &v->netwatch);
 	if (r < 0)
-		log_warnx("carrier watch unavailable (%s): carrier loss is found by the pings", strerror(-r));
+		log_warnx("carrier watch unavailable (%s): carrier loss is found by the pings",
+		    strerror(-r));
 }
 
 static int start_parts(struct vigild *v)
@@ -160,6 +162,7 @@ static int start_parts(struct vigild *v)
 /* A clean stop: the socket removed, the prober's threads joined, the journal closed. */
 static void stop_parts(struct vigild *v)
 {
+	vigild_netcfg_stop(v);
 	control_free(v->control);
 	peer_link_free(v->peer);
 	icmp_free(v->icmp);
@@ -185,6 +188,7 @@ int vigild_run(struct vigild *v)
 	    getenv("VIGIL_TEST_VERSION") ? getenv("VIGIL_TEST_VERSION") : VIGIL_VERSION);
 	if ((r = open_store(v, &state, &start.generation)) < 0 || (r = start_parts(v)) < 0)
 		return r;
+	vigild_netcfg_start(v, state == ST_STALE);
 	v->started_mono_ms = loop_now_ms(v->loop);
 	v->wall_minus_mono_ms = (int64_t)loop_wall_ms() - (int64_t)v->started_mono_ms;
 	start.flag = state == ST_STALE;

@@ -18,7 +18,7 @@
  * - Nothing blocks the loop: sockets are non-blocking, each client's output is bounded, a
  *   client that does not send its request within the idle timeout, or stops reading, is dropped.
  * - Read commands (status, events, why, dump): root, control_group, admin_group.
- *   Acting commands (switch, handover, rejoin, reload): root and admin_group only.
+ *   Acting commands (switch, handover, rejoin, reload, drill): root and admin_group only.
  * - Functions return 0 or a negative errno; control never logs: refusals reach the daemon
  *   through the refused handler, everything else is counted (control_counters).
  */
@@ -32,6 +32,9 @@
 #define CONTROL_EVENTS_MAX 100000        /* largest "n" */
 #define CONTROL_MSG_MAX 256              /* one-line messages of the act handler */
 #define CONTROL_NO_GROUP ((gid_t)-1)
+#define CONTROL_DRILL_DEFAULT_MS 30000u /* SPEC "Command line": drill --for, default 30 s */
+#define CONTROL_DRILL_MIN_MS 1000u      /* 1 s - 10 m */
+#define CONTROL_DRILL_MAX_MS 600000u
 
 struct json_object; /* json-c */
 struct loop;
@@ -53,14 +56,24 @@ struct control_policy {
 	gid_t admin_gid; /* admin_group */
 };
 
+/* An acting command and its options, after the guard ladder. */
+struct control_act {
+	const char *cmd;      /* switch, handover, rejoin, reload, drill */
+	bool force;           /* switch, handover */
+	const char *scenario; /* drill: a drill scenario name (checked by the daemon) */
+	uint32_t for_ms;      /* drill: CONTROL_DRILL_MIN_MS..CONTROL_DRILL_MAX_MS */
+	bool live;            /* drill */
+};
+
 /* The daemon's side. status is required; the others may be NULL. Handlers run on the loop and
  * must not call control_free(). */
 struct control_handlers {
 	/* Fill ret_obj (an empty JSON object) with the status object (control_status_json). */
 	int (*status)(void *arg, struct json_object *ret_obj);
-	/* switch, handover, rejoin, reload: 0 accepted, or negative refused; either way a one-line
-	 * message in ret_msg (NUL-terminated, at most msglen bytes). NULL: every act is refused. */
-	int (*act)(void *arg, const struct control_caller *who, const char *cmd, bool force,
+	/* switch, handover, rejoin, reload, drill: 0 accepted, or negative refused; either way a
+	 * one-line message in ret_msg (NUL-terminated, at most msglen bytes). NULL: every act is
+	 * refused. */
+	int (*act)(void *arg, const struct control_caller *who, const struct control_act *a,
 	    char *ret_msg, size_t msglen);
 	/* A command refused for want of rights (for the journal); why is the reply's message. */
 	void (*refused)(void *arg, const struct control_caller *who, const char *cmd,
@@ -84,7 +97,8 @@ enum control_reject {
 	CONTROL_REJECT_NUL,        /* a NUL byte in the request */
 	CONTROL_REJECT_NOT_JSON,   /* json-c refused it (strict, UTF-8 checked) or trailing bytes */
 	CONTROL_REJECT_NOT_OBJECT, /* JSON but not an object */
-	CONTROL_REJECT_UNKNOWN_KEY, /* a member other than cmd, force, n, follow */
+	CONTROL_REJECT_UNKNOWN_KEY, /* a member other than cmd, force, n, follow, scenario, for_ms,
+				       live */
 	CONTROL_REJECT_BAD_CMD,     /* cmd missing, not a string, or no such command */
 	CONTROL_REJECT_BAD_TYPE,    /* force/follow not a bool, n not an integer */
 	CONTROL_REJECT_BAD_VALUE,   /* n out of range, an option the command does not take */
@@ -134,7 +148,7 @@ const char *control_reject_name(enum control_reject r);
 /* The rights rule, pure: 0, or -EACCES. groups: the caller's supplementary groups. */
 int control_check_access(const struct control_policy *p, uid_t uid, gid_t gid, const gid_t *groups,
     size_t n_groups, bool act);
-/* Whether cmd is an acting command (switch, handover, rejoin, reload); false for read commands
+/* Whether cmd is an acting command (switch, handover, rejoin, reload, drill); false for read commands
  * and unknown names. */
 bool control_cmd_is_act(const char *cmd);
 

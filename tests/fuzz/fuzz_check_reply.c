@@ -64,42 +64,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifdef FUZZ_REPLAY_MAIN
-/* gcc build for make check: replay the files named on the command line (the corpus, kept crashes). */
-static int replay(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		perror(path);
-		if (f != NULL)
-			fclose(f);
-		return 1;
-	}
-	buf = malloc(n ? (size_t)n : 1);
-	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		perror(path);
-		free(buf);
-		fclose(f);
-		return 1;
-	}
-	fclose(f);
-	LLVMFuzzerTestOneInput(buf, (size_t)n);
-	free(buf);
-	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	int bad = 0;
-
-	for (int i = 1; i < argc; i++)
-		bad |= replay(argv[i]);
-	printf("fuzz_check_reply: %d inputs replayed%s\n", argc - 1,
-	    bad ? ", some unreadable" : "");
-	return bad;
-}
-#endif
+#define FUZZ_NAME "fuzz_check_reply"
+#include "replay.h"

@@ -60,7 +60,8 @@ WAITED_MS=0 # how long the last wait_for waited, for the scenarios
 T=0 R=0 F=0 Mr=0 W=0 Ms=0 P=0 Tm=0 C=0 Rp=0 NT=0 D=0 N=0 RT=0 CW=yes NRD=0 ST=0 E=0 Dn=0 K=0
 
 # Logical names -> namespace suffixes; addresses of the plan above.
-declare -A TOPO_NS=([node-a]=na [router-a]=ra [nettest-a]=ta [node-b]=nb [router-b]=rb [nettest-b]=tb)
+declare -A TOPO_NS=([node-a]=na [router-a]=ra [nettest-a]=ta [node-b]=nb [router-b]=rb [nettest-b]=tb
+	[lan]=ln [client]=cl)
 declare -A TOPO_NET=([a]=1 [b]=2)
 TOPO_WAN_A=10.255.0.1
 TOPO_WAN_B=10.255.0.2
@@ -278,6 +279,60 @@ topo_up() {
 	poll_until "$deadline_ms" pingable node-b "$(ip_of a)" || fail "topology: node-b cannot reach node-a"
 	"$VIGILCTL" keygen "$TOPO_TMP/pair.key" >/dev/null
 	log "topology $TOPO_PREFIX up (temp dir $TOPO_TMP)"
+}
+
+# ---- the service LAN (VIPs, fencing) ----
+#
+#   node-a svc0 10.9.0.1, fd00:9::1 --\
+#                                      lan (bridge br0) -- client svc0 10.9.0.50, fd00:9::50
+#   node-b svc0 10.9.0.2, fd00:9::2 --/
+#
+# A second link both nodes share, as the two boxes of a site would: where a VIP moves and
+# clients reach the module's service. topo_lan after topo_up.
+TOPO_LAN_V4=10.9.0
+TOPO_LAN_V6=fd00:9:
+
+lan_ip() {
+	case "$1" in
+	a) echo "$TOPO_LAN_V4.1" ;; b) echo "$TOPO_LAN_V4.2" ;; client) echo "$TOPO_LAN_V4.50" ;;
+	*) fail "lan_ip: a, b or client" ;;
+	esac
+}
+
+lan_ip6() {
+	case "$1" in
+	a) echo "$TOPO_LAN_V6:1" ;; b) echo "$TOPO_LAN_V6:2" ;; client) echo "$TOPO_LAN_V6:50" ;;
+	*) fail "lan_ip6: a, b or client" ;;
+	esac
+}
+
+# lan_mac NODE: the MAC of that namespace's svc0 (a, b or client).
+lan_mac() {
+	local ns=$1
+	[[ $ns == client ]] || ns=node-$ns
+	in_ns "$ns" cat /sys/class/net/svc0/address
+}
+
+topo_lan() {
+	local lan x ns deadline_ms
+	lan=$(ns_name lan) # lan and client were made empty by topo_up, as every namespace
+
+	ip -n "$lan" link add br0 type bridge stp_state 0 forward_delay 0
+	ip -n "$lan" link set br0 up
+	for x in a b client; do
+		ns=$(ns_name "$x")
+		ip -n "$lan" link add "p-$x" type veth peer name svc0 netns "$ns"
+		ip -n "$lan" link set "p-$x" master br0 up
+		# No DAD on the test link: addresses usable at once (the VIPs are the point, not these).
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.svc0.accept_dad=0
+		ip -n "$ns" addr add "$(lan_ip "$x")/24" dev svc0
+		ip -n "$ns" addr add "$(lan_ip6 "$x")/64" dev svc0 nodad
+		ip -n "$ns" link set svc0 up
+	done
+	deadline_ms=$(($(now_ms) + 5000))
+	poll_until "$deadline_ms" pingable client "$(lan_ip a)" || fail "service LAN: client cannot reach node-a"
+	poll_until "$deadline_ms" pingable client "$(lan_ip b)" || fail "service LAN: client cannot reach node-b"
+	log "service LAN up: client $(lan_ip client), node-a $(lan_ip a), node-b $(lan_ip b)"
 }
 
 # Our namespaces, from `ip netns list` (leftovers of a half-built topology included).
@@ -606,7 +661,9 @@ stop_vigild() {
 	pid=$(vigild_pid "$node")
 	ns_signal "node-$node" "$sig" "$pid" || fail "stop_vigild: vigild is not running on node-$node"
 	deadline_ms=$(($(now_ms) + 5000))
-	while vigild_alive "$node"; do
+	# Gone means reaped: a SIGKILLed vigild leaves its namespace (ip netns identify fails) while
+	# its other threads still exit and its files (the state_dir lock) are still open.
+	while vigild_alive "$node" || kill -0 "$pid" 2>/dev/null; do
 		if (($(now_ms) >= deadline_ms)); then
 			ns_signal "node-$node" KILL "$pid" || true
 			fail "vigild on node-$node ignored SIG$sig for 5 s"

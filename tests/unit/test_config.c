@@ -453,6 +453,7 @@ static const struct bad bads[] = {
 	{ "netcfg", "fence = udp:70000", "is not a port" },
 	{ "netcfg", "fence = 10.0.0.0/33", "is not tcp:PORT, udp:PORT or ADDR[/PREFIX]" },
 	{ "netcfg", "fence = tcp:5060,", "empty element" },
+	{ "netcfg", "fence = udp:53, tcp:3633", "fence: tcp:3633 is the peer port" },
 };
 
 /* Each numeric key at both ends of its SPEC range, and one step beyond each. */

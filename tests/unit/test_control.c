@@ -30,7 +30,7 @@
 #include "store.h"
 
 #define BASE_WALL_MS INT64_C(1714564800000) /* 2024-05-01T12:00:00.000Z */
-#define N_CALLS 24
+#define N_CALLS 32
 #define TEXT_MAX 16384
 #define CHILD_LIMIT_MS 15000
 #define READ_GID ((gid_t)4242) /* groups no test machine uses */
@@ -67,6 +67,9 @@ struct fx {
 	int act_calls;
 	char act_cmd[16];
 	bool act_force;
+	char act_scenario[32];
+	uint32_t act_for_ms;
+	bool act_live;
 	int act_rc;
 	int refused_calls;
 	char refused_cmd[16];
@@ -114,15 +117,18 @@ static int on_status(void *arg, struct json_object *ret)
 	return control_status_json(&f->st, &test_extra, ret);
 }
 
-static int on_act(void *arg, const struct control_caller *who, const char *cmd, bool force,
+static int on_act(void *arg, const struct control_caller *who, const struct control_act *a,
     char *msg, size_t len)
 {
 	struct fx *f = arg;
 
 	(void)who;
 	f->act_calls++;
-	snprintf(f->act_cmd, sizeof(f->act_cmd), "%s", cmd);
-	f->act_force = force;
+	snprintf(f->act_cmd, sizeof(f->act_cmd), "%s", a->cmd);
+	f->act_force = a->force;
+	snprintf(f->act_scenario, sizeof(f->act_scenario), "%s", a->scenario);
+	f->act_for_ms = a->for_ms;
+	f->act_live = a->live;
 	if (f->act_rc < 0)
 		snprintf(msg, len, "sync_check says this backup is not in sync; use --force");
 	else
@@ -805,6 +811,58 @@ static void test_act_refused(void **state)
 	assert_int_equal(control_counters(f->ctl)->act_refused, 2);
 }
 
+static void child_drill(struct fx *f)
+{
+	struct ctl_request d = { .cmd = "drill",
+		.scenario = "wan-cut",
+		.for_ms = 12000,
+		.live = true };
+	struct ctl_request dflt = { .cmd = "drill", .scenario = "module" };
+
+	call(f, 0, &d, 0);
+	call(f, 1, &dflt, 0);
+}
+
+/* drill: the client's scenario, --for and --live reach the daemon as sent; --for defaults to
+ * SPEC's 30 s when left out. */
+static void test_drill_request(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(server_start(f, NULL), 0);
+	run_child(f, child_drill);
+	assert_int_equal(f->sh->rc[0], 0);
+	assert_int_equal(f->sh->rc[1], 0);
+	assert_int_equal(f->act_calls, 2);
+	assert_string_equal(f->act_cmd, "drill");
+	assert_string_equal(f->act_scenario, "module");
+	assert_int_equal(f->act_for_ms, CONTROL_DRILL_DEFAULT_MS);
+	assert_false(f->act_live);
+}
+
+static void child_drill_first(struct fx *f)
+{
+	struct ctl_request d = { .cmd = "drill",
+		.scenario = "wan-cut",
+		.for_ms = 12000,
+		.live = true };
+
+	call(f, 0, &d, 0);
+}
+
+static void test_drill_request_live(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(server_start(f, NULL), 0);
+	run_child(f, child_drill_first);
+	assert_int_equal(f->sh->rc[0], 0);
+	assert_string_equal(f->act_scenario, "wan-cut");
+	assert_int_equal(f->act_for_ms, 12000);
+	assert_true(f->act_live);
+	assert_true(control_cmd_is_act("drill"));
+}
+
 struct bad {
 	const char *req;
 	size_t len;
@@ -834,6 +892,17 @@ static const struct bad bad_requests[] = {
 	{ "{\"cmd\":\"switch\",\"n\":3}\n", 0, CONTROL_REJECT_BAD_VALUE,
 	    "n: not an option of switch" },
 	{ "{\"cmd\":\"statusstatusstatus\"}\n", 0, CONTROL_REJECT_BAD_CMD, "unknown command" },
+	{ "{\"cmd\":\"drill\"}\n", 0, CONTROL_REJECT_BAD_VALUE, "scenario: missing" },
+	{ "{\"cmd\":\"drill\",\"scenario\":7}\n", 0, CONTROL_REJECT_BAD_TYPE,
+	    "scenario: must be a string" },
+	{ "{\"cmd\":\"drill\",\"scenario\":\"module\",\"for_ms\":999}\n", 0,
+	    CONTROL_REJECT_BAD_VALUE, "for_ms: must be 1000-600000" },
+	{ "{\"cmd\":\"drill\",\"scenario\":\"module\",\"live\":1}\n", 0, CONTROL_REJECT_BAD_TYPE,
+	    "live: must be true or false" },
+	{ "{\"cmd\":\"switch\",\"live\":true}\n", 0, CONTROL_REJECT_BAD_VALUE,
+	    "live: not an option of switch" },
+	{ "{\"cmd\":\"drill\",\"scenario\":\"module\",\"force\":true}\n", 0,
+	    CONTROL_REJECT_BAD_VALUE, "force: not an option of drill" },
 	{ "{\"cmd\":\"status\",\"cmd\":{\"a\":{\"b\":{\"c\":{}}}}}\n", 0, CONTROL_REJECT_NOT_JSON,
 	    "not JSON" },
 };
@@ -1092,6 +1161,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_access_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_act_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drill_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drill_request_live, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stuck_follower, setup, teardown),
