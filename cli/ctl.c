@@ -22,16 +22,19 @@
 #define O_EVENTS 0x2u /* -n, --follow */
 #define O_FORCE 0x4u
 #define O_OUTPUT 0x8u
+#define O_PROM 0x10u
 
 enum {
 	OPT_JSON = 256,
 	OPT_FORCE,
+	OPT_PROM,
 };
 
 struct ctl_opts {
 	bool json;
 	bool force;
 	bool follow;
+	bool prometheus;
 	uint32_t n;
 	const char *output;
 };
@@ -41,7 +44,7 @@ static const struct {
 	unsigned opts;
 	const char *usage;
 } cmd_opts[] = {
-	{ "status", O_JSON, "status [--json]" },
+	{ "status", O_JSON | O_PROM, "status [--json | --prometheus]" },
 	{ "events", O_JSON | O_EVENTS, "events [-n N] [--follow] [--json]" },
 	{ "why", O_JSON, "why [--json]" },
 	{ "dump", O_OUTPUT | O_JSON, "dump [-o FILE | --json]" },
@@ -93,6 +96,7 @@ static int apply_opt(const char *cmd, int ch, const char *bad, struct ctl_opts *
 {
 	unsigned allowed = opts_allowed(cmd);
 	unsigned need = ch == OPT_JSON ? O_JSON
+	    : ch == OPT_PROM           ? O_PROM
 	    : ch == OPT_FORCE          ? O_FORCE
 	    : (ch == 'n' || ch == 'f') ? O_EVENTS
 	    : ch == 'o'                ? O_OUTPUT
@@ -110,6 +114,7 @@ static int apply_opt(const char *cmd, int ch, const char *bad, struct ctl_opts *
 		return parse_n(cmd, optarg, &o->n);
 	o->json = o->json || ch == OPT_JSON;
 	o->force = o->force || ch == OPT_FORCE;
+	o->prometheus = o->prometheus || ch == OPT_PROM;
 	o->follow = o->follow || ch == 'f';
 	if (ch == 'o')
 		o->output = optarg;
@@ -122,6 +127,7 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *ret)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "prometheus", no_argument, NULL, OPT_PROM },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "output", required_argument, NULL, 'o' },
@@ -212,8 +218,40 @@ static int cmd_show(int argc, char **argv, const char *key)
 	return finish_output(r);
 }
 
+/* status --prometheus: the dump (status, counters, probes) as metrics; vigild silent: vigil_up 0,
+ * exit 1, so a textfile collector still shows the node is down. */
+static int status_prometheus(void)
+{
+	struct ctl_request rq = { .cmd = "dump" };
+	struct ctl_reply rep;
+	struct json_object *d;
+	int r = ctl_call(cli_socket, &rq, CTL_TIMEOUT_MS, NULL, NULL, &rep);
+
+	if (r < 0) {
+		printf("# HELP vigil_up vigild answered on its control socket (1).\n"
+		       "# TYPE vigil_up gauge\nvigil_up 0\n");
+		warnx("status: %s", rep.error);
+		return finish_output(1);
+	}
+	if (json_object_object_get_ex(rep.final, "dump", &d))
+		ctl_print_prometheus(stdout, d);
+	json_object_put(rep.final);
+	return finish_output(0);
+}
+
 int cmd_status(int argc, char **argv)
 {
+	struct ctl_opts o;
+	int r = parse_opts(argc, argv, &o);
+
+	if (r != 0)
+		return r;
+	if (o.json && o.prometheus)
+		return usage_error("status", "--json and --prometheus exclude each other; drop",
+		    "--prometheus");
+	if (o.prometheus)
+		return status_prometheus();
+	optind = 0; /* cmd_show parses the same words again: a fresh getopt */
 	return cmd_show(argc, argv, "status");
 }
 

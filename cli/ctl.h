@@ -112,5 +112,7 @@ int cmd_why(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_act(int argc, char **argv);   /* switch, handover, rejoin, reload: argv[0] says which */
 int cmd_drill(int argc, char **argv); /* cli/ctl-drill.c */
+/* cli/ctl-prom.c: a dump object (status, core, peer, probes) in the Prometheus text format. */
+void ctl_print_prometheus(FILE *f, struct json_object *dump);
 
 #endif /* VIGIL_CTL_H */

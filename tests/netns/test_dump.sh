@@ -31,4 +31,30 @@ if grep -q "$a_addr > .*ICMP echo reply" "$TOPO_TMP/pcap.txt"; then
 	: # replies from before the fault may be in the window; the failed ones are what must be there
 fi
 grep -q "Flight recorder\|flight\|probe" "$(find "$TOPO_TMP/dump" -name report.txt)" || fail "report.txt lacks the probe section"
+# status --prometheus: well-formed text exposition, every sample after its TYPE, each state set
+# with exactly one series at 1, and the values as status --json says.
+prom=$TOPO_TMP/metrics.prom
+vigilctl_in b status --prometheus >"$prom" || fail "vigilctl status --prometheus failed"
+awk '
+	/^# TYPE / { typed[$3] = 1; next }
+	/^#/ { next }
+	!/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+-]+$/ { print "bad line: " $0; bad = 1 }
+	{ name = $1; sub(/\{.*/, "", name); if (!(name in typed)) { print "no TYPE before: " $0; bad = 1 } }
+	END { exit bad }' "$prom" || fail "status --prometheus: malformed exposition"
+for set in vigil_state vigil_verdict vigil_network_status vigil_sync vigil_mode; do
+	ones=$(grep -c "^$set{.*} 1$" "$prom" || true)
+	[[ $ones == 1 ]] || fail "$set: $ones series at 1, expected exactly one"
+done
+st=$(status_json b)
+grep -qx "vigil_state{state=\"$(jq -r .state <<<"$st")\"} 1" "$prom" || fail "vigil_state disagrees with status"
+grep -qx "vigil_generation $(jq -r .generation <<<"$st")" "$prom" || fail "vigil_generation disagrees with status"
+grep -q "^vigil_last_switch_timestamp_seconds{reason=\"primary-unreachable\"} [0-9]" "$prom" || fail "no last switch timestamp"
+grep -q "^vigil_probe_sent_total{target=\"$a_addr\",kind=\"primary\"} [1-9]" "$prom" || fail "no probe counter for node-a"
+stop_vigild b
+if vigilctl_in b status --prometheus >"$prom.down" 2>/dev/null; then
+	fail "status --prometheus exited 0 with vigild stopped"
+fi
+grep -qx 'vigil_up 0' "$prom.down" || fail "vigild stopped: no vigil_up 0"
+TOPO_TIMES+=("prometheus: $(grep -vc '^#' "$prom") samples")
+
 result "dump after primary-unreachable: report, status, events and a pcap with $(grep -c "> $a_addr: ICMP echo request" "$TOPO_TMP/pcap.txt") echo requests to node-a"
