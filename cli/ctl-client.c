@@ -12,7 +12,7 @@
 
 #include <json-c/json.h>
 
-#include "ctl.h"
+#include "ctlclient.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 #define READ_CHUNK 65536
@@ -227,7 +227,9 @@ static int wait_readable(int fd, int64_t deadline, struct ctl_reply *ret)
 		if (deadline >= 0 && left <= 0)
 			return fail(ret, -ETIMEDOUT, "vigild did not answer in time");
 		r = poll(&p, 1, left < 0 ? -1 : (int)left);
-	} while (r < 0 && errno == EINTR);
+		/* poll's own timeout (r == 0) goes round to the deadline check: never on to a
+		 * blocking recv from a daemon that does not answer (a stopped vigild) */
+	} while (r == 0 || (r < 0 && errno == EINTR));
 	if (r < 0)
 		return fail(ret, -errno, "poll: %s", strerror(errno));
 	return 0;

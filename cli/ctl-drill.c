@@ -13,24 +13,28 @@
 #include "cli.h"
 #include "config.h"
 #include "ctl.h"
+#include "wire.h"
 
 #define EXIT_USAGE 2
 #define DRILL_DEFAULT_MS 30000u
 #define DRILL_MIN_MS 1000u
 #define DRILL_MAX_MS 600000u
 #define POLL_MS 1000u
-/* After the drill's end, how long vigild may take to close it before we give up. */
-#define END_GRACE_MS 10000u
+/* After D, how long vigild may take to see the pair steady again (it gives up after a re-dial
+ * and a module timeout) before we give up. */
+#define END_GRACE_MS 120000u
 
 enum {
 	OPT_FOR = 256,
-	OPT_LIVE
+	OPT_LIVE,
+	OPT_JSON,
 };
 
 struct drill_opts {
 	const char *scenario;
 	uint32_t for_ms;
 	bool live;
+	bool json;
 };
 
 static int drill_usage(const char *why, const char *what)
@@ -38,7 +42,7 @@ static int drill_usage(const char *why, const char *what)
 	fprintf(stderr, "vigilctl drill: %s%s%s%s\n", why, what ? " '" : "", what ? what : "",
 	    what ? "'" : "");
 	fprintf(stderr,
-	    "usage: vigilctl [-s SOCKET] drill SCENARIO [--for D] [--live]\n"
+	    "usage: vigilctl [-s SOCKET] drill SCENARIO [--for D] [--live] [--json]\n"
 	    "scenarios: module, notifier, primary-unreachable, wan-cut, "
 	    "backup-isolate; D: 1s-10m, default 30s\n");
 	return EXIT_USAGE;
@@ -59,6 +63,7 @@ static int parse_drill_opts(int argc, char **argv, struct drill_opts *ret)
 	static const struct option longopts[] = {
 		{ "for", required_argument, NULL, OPT_FOR },
 		{ "live", no_argument, NULL, OPT_LIVE },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ "socket", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -71,6 +76,8 @@ static int parse_drill_opts(int argc, char **argv, struct drill_opts *ret)
 			cli_socket = optarg;
 		else if (ch == OPT_LIVE)
 			ret->live = true;
+		else if (ch == OPT_JSON)
+			ret->json = true;
 		else if (ch == OPT_FOR && (r = parse_for(optarg, &ret->for_ms)) != 0)
 			return r;
 		else if (ch == ':')
@@ -81,6 +88,8 @@ static int parse_drill_opts(int argc, char **argv, struct drill_opts *ret)
 	if (optind >= argc)
 		return drill_usage("which scenario?", NULL);
 	ret->scenario = argv[optind++];
+	if (wire_drill_from_name(ret->scenario) < 0)
+		return drill_usage("no such scenario:", ret->scenario);
 	if (optind < argc)
 		return drill_usage("unexpected argument", argv[optind]);
 	return 0;
@@ -138,10 +147,15 @@ static void sleep_ms(uint32_t ms)
 
 static void show_progress(struct json_object *d)
 {
-	fprintf(stderr, "drill %s: %llds of %llds, verdict so far: %s%s\n",
-	    member_str(d, "scenario"), (long long)member_int(d, "elapsed_ms") / 1000,
-	    (long long)member_int(d, "for_ms") / 1000, member_str(d, "verdict"),
-	    member_bool(d, "switched") ? " (switched)" : "");
+	if (strcmp(member_str(d, "phase"), "recovering") == 0)
+		fprintf(stderr,
+		    "drill %s: over, waiting for the pair to be steady again; verdict: %s\n",
+		    member_str(d, "scenario"), member_str(d, "verdict"));
+	else
+		fprintf(stderr, "drill %s: %llds of %llds, verdict so far: %s%s\n",
+		    member_str(d, "scenario"), (long long)member_int(d, "elapsed_ms") / 1000,
+		    (long long)member_int(d, "for_ms") / 1000, member_str(d, "verdict"),
+		    member_bool(d, "switched") ? " (switched)" : "");
 }
 
 /* Follow drill id until vigild says it ended; the final last_drill, or NULL. */
@@ -202,7 +216,10 @@ int cmd_drill(int argc, char **argv)
 		warnx("drill: vigild did not report the drill's end");
 		return 1;
 	}
-	printf("verdict: %s\n", member_str(after, "verdict"));
+	if (o.json)
+		printf("%s\n", json_object_to_json_string_ext(after, JSON_C_TO_STRING_PLAIN));
+	else
+		printf("verdict: %s\n", member_str(after, "verdict"));
 	if (member_bool(after, "switched"))
 		fprintf(stderr, "drill %s: switched for real (live)\n", o.scenario);
 	json_object_put(after);

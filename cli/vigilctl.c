@@ -21,15 +21,15 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *args;
 } commands[] = {
-	{ "status", cmd_status, "[--json]" },
+	{ "status", cmd_status, "[--json | --prometheus]" },
 	{ "events", cmd_events, "[-n N] [--follow] [--json]" },
 	{ "why", cmd_why, "[--json]" },
-	{ "dump", cmd_dump, "[-o FILE]" },
+	{ "dump", cmd_dump, "[-o FILE | --json]" },
 	{ "switch", cmd_act, "[--force]" },
 	{ "handover", cmd_act, "[--force]" },
 	{ "rejoin", cmd_act, "" },
 	{ "reload", cmd_act, "" },
-	{ "drill", cmd_drill, "SCENARIO [--for D] [--live]" },
+	{ "drill", cmd_drill, "SCENARIO [--for D] [--live] [--json]" },
 	{ "keygen", cmd_keygen, "FILE" },
 	{ "simulate", cmd_simulate,
 	    "-c FILE --fault KIND [--at T] [--for D] [--rtt T] [--loss PCT] [--seed N] "

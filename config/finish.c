@@ -156,7 +156,10 @@ static int key_file(struct config_parse *p)
 		return parse_fail(p, p->sec_line[SEC_PEER], "key_file",
 		    "missing (auth = hmac needs a pair key: make "
 		    "one with vigilctl keygen FILE, or set auth = none)");
-	if (key_path(p, line, path, sizeof(path)) < 0 || key_check(p, line, path) < 0)
+	if (key_path(p, line, path, sizeof(path)) < 0)
+		return -EINVAL;
+	/* Reload after the privilege drop: the key is held and [peer] cannot change (config.h). */
+	if (!(p->flags & CONFIG_LOAD_KEY_HELD) && key_check(p, line, path) < 0)
 		return -EINVAL;
 	memcpy(c->peer.key_file, path, sizeof(path));
 	return 0;
@@ -185,6 +188,7 @@ int config_finish(struct config_parse *p)
 
 	if (required(p) < 0 || host_name(p) < 0 || peers(p) < 0 || key_file(p) < 0 || fence(p) < 0)
 		return -EINVAL;
+	c->user_line = line_of(p, SEC_NODE, "user");
 	c->monitor.timeout_set = line_of(p, SEC_MONITOR, "timeout") != 0;
 	if (!c->monitor.timeout_set)
 		c->monitor.timeout_ms = c->module.timeout_ms / 2; /* SPEC [monitor] timeout */

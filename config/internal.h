@@ -134,6 +134,7 @@ struct config_parse {
 	char *err;
 	size_t errlen;
 	bool failed;
+	unsigned flags; /* CONFIG_LOAD_* */
 };
 
 /* Record the first error as "file:line: what: why"; always -EINVAL. */

@@ -210,8 +210,8 @@ static void config_defaults(struct config *c)
 	}
 }
 
-static int parse_text(const char *name, const char *text, size_t len, struct config *ret, char *err,
-    size_t errlen)
+static int parse_text(const char *name, const char *text, size_t len, unsigned flags,
+    struct config *ret, char *err, size_t errlen)
 {
 	struct config c;
 	struct config_parse p = { .name = name,
@@ -220,7 +220,8 @@ static int parse_text(const char *name, const char *text, size_t len, struct con
 		.sec = -1,
 		.c = &c,
 		.err = err,
-		.errlen = errlen };
+		.errlen = errlen,
+		.flags = flags };
 	int r;
 
 	config_defaults(&c);
@@ -239,7 +240,7 @@ static int parse_text(const char *name, const char *text, size_t len, struct con
 int config_load_string(const char *name, const char *text, struct config *ret, char *err,
     size_t errlen)
 {
-	return parse_text(name, text, strlen(text), ret, err, errlen);
+	return parse_text(name, text, strlen(text), 0, ret, err, errlen);
 }
 
 /* The whole file into *ret_buf (malloc'd): small files only. */
@@ -268,6 +269,12 @@ static int read_all(int fd, char **ret_buf, size_t *ret_len)
 
 int config_load(const char *path, struct config *ret, char *err, size_t errlen)
 {
+	return config_load_flags(path, 0, ret, err, errlen);
+}
+
+int config_load_flags(const char *path, unsigned flags, struct config *ret, char *err,
+    size_t errlen)
+{
 	char *buf = NULL;
 	size_t len = 0;
 	int fd, r;
@@ -289,7 +296,7 @@ int config_load(const char *path, struct config *ret, char *err, size_t errlen)
 		    r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
 		return r;
 	}
-	r = parse_text(path, buf, len, ret, err, errlen);
+	r = parse_text(path, buf, len, flags, ret, err, errlen);
 	free(buf);
 	return r;
 }

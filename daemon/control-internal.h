@@ -14,17 +14,6 @@
 #define CONTROL_GROUP_NAME_MAX 64
 #define CONTROL_FOLLOW_POLL_MS 250 /* how often followers' journal is looked at */
 
-/* Members of a request, after the guard ladder (doc/control.md "Requests"). */
-struct control_request {
-	char cmd[16];
-	bool force;
-	bool follow;
-	uint32_t n;        /* events: records wanted */
-	char scenario[32]; /* drill */
-	uint32_t for_ms;   /* drill */
-	bool live;         /* drill */
-};
-
 struct control_client {
 	struct control *c;
 	struct control_client *next;

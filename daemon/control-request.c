@@ -75,6 +75,15 @@ bool control_cmd_is_act(const char *cmd)
 	return s != NULL && s->act;
 }
 
+/* A message as one printable line: a handler's, or a refusal quoting the client's bytes. */
+static void one_line(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+	}
+}
+
 __attribute__((format(printf, 3, 4))) static int reject(struct rejection *rj,
     enum control_reject kind, const char *fmt, ...)
 {
@@ -84,6 +93,7 @@ __attribute__((format(printf, 3, 4))) static int reject(struct rejection *rj,
 	va_start(ap, fmt);
 	vsnprintf(rj->why, sizeof(rj->why), fmt, ap);
 	va_end(ap);
+	one_line(rj->why); /* an unknown field or command is quoted: it may hold a newline */
 	return -EINVAL;
 }
 
@@ -250,23 +260,31 @@ static int check_cmd(const struct control_request *rq, bool has_cmd, unsigned se
 	return 0;
 }
 
-static int ladder(const char *line, size_t len, struct control_request *rq,
-    const struct cmd_spec **ret, struct rejection *rj)
+int control_request_parse(const char *line, size_t len, struct control_request *ret,
+    enum control_reject *ret_kind, char *why, size_t whylen)
 {
+	struct control_request rq = { .n = CONTROL_EVENTS_DEFAULT,
+		.for_ms = CONTROL_DRILL_DEFAULT_MS };
+	const struct cmd_spec *s;
 	struct json_object *o = NULL;
+	struct rejection rj;
 	unsigned seen = 0;
 	bool has_cmd = false;
-	int r = parse_json(line, len, &o, rj);
+	int r = parse_json(line, len, &o, &rj);
 
-	if (r < 0)
+	if (r == 0) {
+		r = parse_members(o, &rq, &has_cmd, &seen, &rj);
+		json_object_put(o);
+	}
+	if (r == 0)
+		r = check_cmd(&rq, has_cmd, seen, &s, &rj);
+	if (r < 0) {
+		*ret_kind = rj.kind;
+		snprintf(why, whylen, "%s", rj.why);
 		return r;
-	*rq = (struct control_request){ .n = CONTROL_EVENTS_DEFAULT,
-		.for_ms = CONTROL_DRILL_DEFAULT_MS };
-	r = parse_members(o, rq, &has_cmd, &seen, rj);
-	json_object_put(o);
-	if (r < 0)
-		return r;
-	return check_cmd(rq, has_cmd, seen, ret, rj);
+	}
+	*ret = rq;
+	return 0;
 }
 
 /* Rung 9: the caller's right, from its credentials at accept. Refusals go to the daemon too. */
@@ -296,10 +314,12 @@ void control_request_handle(struct control_client *cl, const char *line, size_t 
 	struct control_request rq;
 	const struct cmd_spec *s = NULL;
 	struct rejection rj;
-	int r = ladder(line, len, &rq, &s, &rj);
+	int r = control_request_parse(line, len, &rq, &rj.kind, rj.why, sizeof(rj.why));
 
-	if (r == 0)
+	if (r == 0) {
+		s = cmd_find(rq.cmd); /* found: the ladder checked the name */
 		r = check_right(cl, s, &rj);
+	}
 	if (r < 0) {
 		cl->c->counters.rejected[rj.kind]++;
 		control_client_fail(cl, r == -EACCES ? "permission" : "bad-request", rj.why);
@@ -420,15 +440,6 @@ static void run_dump(struct control_client *cl, const struct control_request *rq
 		return;
 	}
 	control_client_finish(cl, reply);
-}
-
-/* A handler's message as one printable line. */
-static void one_line(char *s)
-{
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = ' ';
-	}
 }
 
 static void run_act(struct control_client *cl, const struct control_request *rq)

@@ -83,6 +83,8 @@ static int fill_peer(struct json_object *o, const struct decide_status *st,
 {
 	int r = add_str(o, "state", decide_state_name(st->peer_state));
 
+	if (r == 0 && x->peer_version != NULL)
+		r = add_str(o, "version", x->peer_version);
 	return r == 0 && x->peer_name != NULL ? add_str(o, "name", x->peer_name) : r;
 }
 

@@ -85,6 +85,13 @@ static int stale_remove(const struct sockaddr_un *sa)
 
 /* Bind with a tight umask so the socket is never connectable by others, then give it its
  * group and mode. */
+/* The socket file's group: control_group; with only admin_group set, that one, so its members
+ * can connect at all (with both set, an admin must be in control_group too: one file, one group). */
+static gid_t socket_gid(const struct control_policy *p)
+{
+	return p->read_gid != CONTROL_NO_GROUP ? p->read_gid : p->admin_gid;
+}
+
 static int sock_bind(struct control *c, int fd, const struct sockaddr_un *sa, mode_t mode)
 {
 	mode_t old = umask(0177);
@@ -95,8 +102,8 @@ static int sock_bind(struct control *c, int fd, const struct sockaddr_un *sa, mo
 	(void)umask(old); /* cannot fail */
 	if (r < 0)
 		return -e;
-	if (c->policy.read_gid != CONTROL_NO_GROUP &&
-	    chown(c->path, (uid_t)-1, c->policy.read_gid) < 0)
+	if (socket_gid(&c->policy) != CONTROL_NO_GROUP &&
+	    chown(c->path, (uid_t)-1, socket_gid(&c->policy)) < 0)
 		r = -errno;
 	if (r == 0 && chmod(c->path, mode) < 0)
 		r = -errno;
@@ -231,9 +238,9 @@ static void group_name(gid_t gid, char *ret, size_t size)
 static int control_setup(struct control *c, const struct control_options *opt)
 {
 	const char *path = opt->socket_path != NULL ? opt->socket_path : CONTROL_SOCKET_DEFAULT;
-	mode_t mode = opt->mode != 0                   ? opt->mode
-	    : opt->policy.read_gid != CONTROL_NO_GROUP ? 0660
-	                                               : 0600;
+	mode_t mode = opt->mode != 0 ? opt->mode
+	    : socket_gid(&opt->policy) != CONTROL_NO_GROUP ? 0660
+	                                                   : 0600;
 
 	if (path[0] == '\0' || strlen(path) >= sizeof(c->path))
 		return -ENAMETOOLONG;

@@ -20,6 +20,7 @@ static int on_status(void *arg, struct json_object *ret)
 		.role_a = v->cfg.node.role_a,
 		.manual = v->cfg.node.manual,
 		.peer_name = v->peer_hello.node[0] ? v->peer_hello.node : NULL,
+		.peer_version = v->peer_hello.software[0] ? v->peer_hello.software : NULL,
 		.version = v->software,
 		.wall_offset_ms = v->wall_minus_mono_ms,
 		.now_ms = loop_now_ms(v->loop),
@@ -51,6 +52,14 @@ static int on_act(void *arg, const struct control_caller *who, const struct cont
 	const char *cmd = a->cmd;
 	bool force = a->force;
 
+	if (strcmp(cmd, "drill") == 0 && wire_drill_from_name(a->scenario) < 0) {
+		/* not journaled as sent: the text is the caller's, of any content */
+		vigild_journal(v, "command", "drill refused for uid %u: unknown scenario",
+		    (unsigned)who->uid);
+		snprintf(msg, len, "drill refused: scenario must be module, notifier, "
+		                   "primary-unreachable, wan-cut or backup-isolate");
+		return -EINVAL;
+	}
 	if (strcmp(cmd, "drill") == 0)
 		vigild_journal(v, "command", "drill %s --for %u ms%s by uid %u", a->scenario,
 		    a->for_ms, a->live ? " --live" : "", (unsigned)who->uid);

@@ -3,6 +3,7 @@
 #define VIGIL_DAEMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -26,6 +27,7 @@ struct proc;
 struct nftable;
 struct vip_set;
 struct control_act;
+struct notify;
 
 #define VIGIL_VERSION "0.1.0"
 
@@ -37,6 +39,7 @@ struct vigild_counters {
 	uint64_t journal_errors;
 	uint64_t records_dropped;
 	uint64_t events_dropped;
+	uint64_t drill_msgs_ignored; /* drill start/end from the peer we do not act on */
 };
 
 /* The drill this backup runs, or ran last (SPEC "Command line": drill). */
@@ -44,10 +47,12 @@ struct vigild_drill {
 	uint32_t id; /* 0: none since start */
 	enum wire_drill scenario;
 	bool live;
-	bool running;
+	bool running;  /* from the start until the node is steady again after D */
+	bool lifting;  /* D is over: the blocks are gone, waiting for the node to settle */
 	bool switched;
 	uint64_t start_ms;
-	uint64_t end_ms;
+	uint64_t end_ms;    /* start + D */
+	uint64_t lifted_ms; /* when the blocks were lifted */
 	enum vg_verdict verdict; /* the first verdict other than none during the drill */
 	uint64_t verdict_ms;
 	struct loop_timer *timer;
@@ -66,6 +71,7 @@ struct vigild {
 	struct recorder *recorder; /* the flight recorder, or NULL (flight_err says why) */
 	char flight_err[256];
 	struct check *check;       /* the module check the primary runs per module ping */
+	struct check *next_check;  /* after a reload: takes over once no module ping is served */
 	struct check *local_check; /* optional, run on the backup */
 	struct check_watch *watch; /* exit watch of the module's PID */
 	struct control *control;
@@ -87,6 +93,7 @@ struct vigild {
 	struct vip_set *vips;         /* NULL: no vip configured */
 	struct vigild_drill drill;
 	uint64_t module_drill_until_ms; /* primary: answer module pings "not running" until then */
+	struct notify *notify;          /* systemd's notification socket, or NULL */
 };
 
 /* core.c: drive the decision core and carry out its actions */
@@ -102,8 +109,14 @@ void vigild_send(struct vigild *v, enum vg_conn c, const struct wire_msg *m);
 void vigild_broadcast(struct vigild *v, const struct wire_msg *m);
 void vigild_module_gone(int32_t pid, void *arg);
 void vigild_tag_aux(struct vigild *v, struct peer_conn *c, enum vg_conn ch);
+void vigild_check_swap(struct vigild *v, struct check *next); /* NULL: swap if now idle */
 int vigild_run(struct vigild *v);
 int vigild_reload(struct vigild *v, char *msg, size_t len);
+
+/* privs.c: [node] user: checked before anything is opened, applied once all is open and
+ * before any thread starts (capabilities are per thread) */
+int vigild_privs_check(struct vigild *v);
+int vigild_privs_drop(struct vigild *v);
 
 /* probes.c: diagnosis and ping sets through the ICMP prober */
 int vigild_probes_start(struct vigild *v);
@@ -137,6 +150,22 @@ bool vigild_module_drill_active(struct vigild *v);
 /* netcfg-info.c: drill and netcfg facts for status and dump */
 int vigild_drill_json(struct vigild *v, struct json_object *ret_status);
 struct json_object *vigild_netcfg_dump(struct vigild *v);
+
+/* notify.c: systemd's notifications (READY, STATUS, STOPPING, WATCHDOG) without libsystemd.
+ * Every call takes the NULL of an unset NOTIFY_SOCKET and does nothing with it. */
+#define NOTIFY_STATUS_MAX 128
+#define NOTIFY_STATUS_POLL_MS 1000
+typedef void notify_status_fn(void *arg, char *ret_status, size_t len);
+/* From NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID: *ret NULL when NOTIFY_SOCKET is unset; the
+ * watchdog pings (every WATCHDOG_USEC / 2) and the STATUS= poll of status_fn (may be NULL) run
+ * on l's timers. -EINVAL for an address that is neither a path nor '@' and a name. */
+int notify_open(struct loop *l, notify_status_fn *status_fn, void *arg, struct notify **ret);
+int notify_send(struct notify *n, const char *msg);      /* one datagram of KEY=value lines */
+int notify_ready(struct notify *n);                      /* READY=1 with the status of the moment */
+int notify_status(struct notify *n, const char *status); /* STATUS=, only when it changed */
+int notify_stopping(struct notify *n);
+uint64_t notify_watchdog_ms(const struct notify *n); /* the ping interval; 0: no watchdog */
+void notify_free(struct notify *n);
 
 /* ctl.c: the control socket's handlers */
 int vigild_control_start(struct vigild *v);

@@ -50,6 +50,7 @@ static struct json_object *dump_core(const struct vigild *v)
 	add_u64(o, "probe_errors", v->counters.probe_errors);
 	add_u64(o, "journal_errors", v->counters.journal_errors);
 	add_u64(o, "events_dropped", v->counters.events_dropped);
+	add_u64(o, "drill_msgs_ignored", v->counters.drill_msgs_ignored);
 	return o;
 }
 
@@ -100,19 +101,30 @@ static struct json_object *dump_peer(const struct vigild *v)
 {
 	struct json_object *o = json_object_new_object();
 	struct peer_counters c;
+	uint64_t rejected = 0;
 
 	peer_link_counters(v->peer, &c);
 	add_u64(o, "frames_accepted", c.wire.accepted);
-	for (int i = 0; i < WIRE_REJECT_COUNT; i++)
+	for (int i = 0; i < WIRE_REJECT_COUNT; i++) {
 		add_u64(o, wire_reject_name(i), c.wire.rejected[i]);
+		rejected += c.wire.rejected[i];
+	}
+	add_u64(o, "frames_rejected", rejected); /* the sum, for VIGIL-MIB's one counter */
 	add_u64(o, "dials", c.dials);
 	add_u64(o, "connects", c.connects);
 	add_u64(o, "dial_failures", c.dial_failures);
 	add_u64(o, "accepts", c.accepts);
+	add_u64(o, "accept_errors", c.accept_errors);
+	add_u64(o, "evicted", c.evicted);
 	add_u64(o, "timeouts", c.timeouts);
 	add_u64(o, "stalls", c.stalls);
 	add_u64(o, "bytes_in", c.bytes_in);
 	add_u64(o, "bytes_out", c.bytes_out);
+	/* The rate limit of rejected frames (include/peer.h, issue 9). */
+	add_u64(o, "rate_limited", c.rate_limited);
+	add_u64(o, "rate_limit_refused", c.rate_limit_refused);
+	add_u64(o, "rate_limit_closed", c.rate_limit_closed);
+	add_u64(o, "rejects_unreported", c.rejects_unreported);
 	return o;
 }
 

@@ -3,6 +3,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "daemon.h"
@@ -78,22 +80,39 @@ static void sync_feed_core(struct vigild *v, const struct proc_result *r)
 	vigild_post(v, &ev);
 }
 
+/* How it ended, for the journal: the exit, a kill, an exec that failed (a hook that the user
+ * vigild runs as may not execute), and how much output there was beyond what is kept. */
+static void hook_how(const struct proc_result *r, char *buf, size_t len)
+{
+	int n;
+
+	if (r->spawn_error != 0)
+		n = snprintf(buf, len, "cannot be run as uid %u: %s", (unsigned)geteuid(),
+		    strerror(-r->spawn_error));
+	else
+		n = snprintf(buf, len, "exit %d%s%s", r->exit_code,
+		    r->timed_out ? " (killed at its timeout)" : "", r->signo ? " (signal)" : "");
+	if (n >= 0 && (size_t)n < len && r->output_total > r->output_len)
+		snprintf(buf + n, len - (size_t)n, " (output cut: %" PRIu64 " bytes, %zu kept)",
+		    r->output_total, r->output_len);
+}
+
 static void hook_done(const struct proc_result *r, void *arg)
 {
 	struct hook_run *run = arg;
 	struct vigild *v = run->v;
 	bool ok = r->exit_code == 0 && !r->timed_out;
-	char first[256];
+	char first[256], how[160];
 
+	/* SPEC [hooks]: the exit status and the first lines of the output, bounded (proc.h). */
 	proc_first_lines(r->output, r->output_len, 3, first, sizeof(first));
+	hook_how(r, how, sizeof(how));
 	if (!ok)
 		v->counters.hooks_failed++;
 	/* sync_check runs every interval: journal it only when it fails, the core journals changes. */
 	if (run->hook != HOOK_SYNC_CHECK || !ok)
-		vigild_journal(v, "hook", "%s %s: exit %d%s%s in %" PRIu64 " ms%s%s",
-		    hook_names[run->hook], ok ? "ok" : "failed", r->exit_code,
-		    r->timed_out ? " (killed at its timeout)" : "", r->signo ? " (signal)" : "",
-		    r->duration_ms, first[0] ? ": " : "", first);
+		vigild_journal(v, "hook", "%s %s: %s in %" PRIu64 " ms%s%s", hook_names[run->hook],
+		    ok ? "ok" : "failed", how, r->duration_ms, first[0] ? ": " : "", first);
 	if (run->hook == HOOK_SYNC_CHECK)
 		sync_feed_core(v, r);
 	else

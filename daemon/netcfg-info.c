@@ -1,4 +1,5 @@
 /* netcfg-info.c: the drill in status and the nftables table and VIPs in dump (SPEC "Command line": drill, dump). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -43,13 +44,14 @@ int vigild_drill_json(struct vigild *v, struct json_object *st)
 	}
 	o = json_object_new_object();
 	if (o == NULL)
-		return -1;
+		return -ENOMEM;
 	add_u64(o, "id", d->id);
 	add_str(o, "scenario", wire_drill_name(d->scenario));
 	add_bool(o, "live", d->live);
 	add_bool(o, "running", d->running);
+	add_str(o, "phase", !d->running ? "done" : d->lifting ? "recovering" : "playing");
 	add_u64(o, "for_ms", d->end_ms - d->start_ms);
-	add_u64(o, "elapsed_ms", (d->running ? now : d->end_ms) - d->start_ms);
+	add_u64(o, "elapsed_ms", (d->running && !d->lifting ? now : d->end_ms) - d->start_ms);
 	add_str(o, "verdict", decide_verdict_name(d->verdict));
 	if (d->verdict != VERDICT_NONE)
 		add_u64(o, "verdict_after_ms", d->verdict_ms - d->start_ms);

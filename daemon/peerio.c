@@ -81,7 +81,14 @@ static void on_up(void *arg, struct peer_conn *c, const struct wire_hello *h)
 		post_peer(v, EV_CONN_UP, ch);
 		return;
 	}
-	/* An incoming connection: the peer dialled us (it is backup, or a primary looking for islands). */
+	/* An incoming connection: the peer dialled us (it is backup, or a primary looking for islands).
+	 * A module drill keeps its connections up: a new one means the backup that asked for it
+	 * restarted or lost them, so the drill ends here too rather than mislead a fresh vigild. */
+	if (vigild_module_drill_active(v)) {
+		v->module_drill_until_ms = 0;
+		vigild_journal(v, "drill",
+		    "module drill ended: the backup dialled a new connection");
+	}
 	post_peer(v, EV_PEER_STATE, CONN_MAIN);
 }
 
@@ -105,13 +112,32 @@ static void on_lost(void *arg, struct peer_conn *c, int err)
 	post_peer(v, EV_CONN_LOST, ch);
 }
 
-static void on_reject(void *arg, struct peer_conn *c, enum wire_reject why)
+/*
+ * Counted by the link; journaled so an operator sees a forged or misconfigured peer, within the
+ * link's report bound (peer.h "rate limit": one line per address per back-off period, a few per
+ * period in all), so nothing on the network can flood the journal. A frame rejected on the wire
+ * never reaches the core: no role changes through here.
+ */
+static void on_reject(void *arg, struct peer_conn *c, const struct peer_reject *r)
 {
 	struct vigild *v = arg;
+	char more[80] = "";
 
 	(void)c;
-	/* Counted by the link; journaled so an operator sees a forged or misconfigured peer. */
-	vigild_journal(v, "peer", "frame rejected: %s", wire_reject_name(why));
+	if (!r->limit.report)
+		return;
+	if (r->limit.unreported > 0)
+		snprintf(more, sizeof(more), " (%u more from it not journaled since)",
+		    r->limit.unreported);
+	if (r->limit.blocked)
+		vigild_journal(v, "peer",
+		    "rate-limited %s: %u rejected frames within %u s (the last %s): its connections "
+		    "are refused for %u s%s",
+		    r->from->text, r->limit.rejects, r->window_ms / 1000, wire_reject_name(r->why),
+		    r->backoff_ms / 1000, more);
+	else
+		vigild_journal(v, "peer", "frame rejected from %s%s: %s%s", r->from->text,
+		    r->incoming ? "" : " (our dial)", wire_reject_name(r->why), more);
 }
 
 /*
@@ -125,6 +151,29 @@ static void note_backup_view(struct vigild *v, bool up)
 		return;
 	v->peer_info.module_responding = up;
 	post_peer(v, EV_PEER_STATE, CONN_MAIN);
+}
+
+static bool serving(void)
+{
+	for (size_t i = 0; i < SERVE_MAX; i++)
+		if (serves[i].busy)
+			return true;
+	return false;
+}
+
+/* Reload: the new module check replaces the old one once no module ping is in flight. */
+void vigild_check_swap(struct vigild *v, struct check *next)
+{
+	if (next != NULL) {
+		check_free(v->next_check);
+		v->next_check = next;
+	}
+	if (v->next_check == NULL || serving())
+		return;
+	check_free(v->check);
+	v->check = v->next_check;
+	v->next_check = NULL;
+	vigild_journal(v, "reload", "the module check is replaced by the reloaded one");
 }
 
 static void serve_done(const struct check_result *r, void *arg)
@@ -145,6 +194,7 @@ static void serve_done(const struct check_result *r, void *arg)
 		peer_send(v->peer, s->conn, &m);
 	s->busy = false;
 	note_backup_view(v, r->status == CHECK_STATUS_UP);
+	vigild_check_swap(v, NULL);
 }
 
 /* SPEC: the primary runs the check once per module ping, never from a cache, bounded by timeout. */

@@ -1,5 +1,6 @@
 /* run.c: vigild start-up, signals and clean stop: open what needs opening, then hand over to the loop. */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -27,6 +28,58 @@ static void on_sigterm(int signo, void *arg)
 	loop_stop(v->loop);
 }
 
+static void start_netwatch(struct vigild *v);
+
+static bool check_changed(const struct config_check *a, const struct config_check *b)
+{
+	return memcmp(a, b, sizeof(*a)) != 0;
+}
+
+/* A changed module check or local_check is rebuilt. The primary's new check takes over once no
+ * module ping is being served (vigild_check_swap), so no ping goes unanswered; a local_check
+ * result in flight is dropped: the core asks again at its next cycle. */
+static int reload_checks(struct vigild *v, const struct config *fresh, char *msg, size_t len)
+{
+	struct check *next = NULL, *local = NULL;
+	const struct config_check *lc = &fresh->module.local_check;
+	int r = 0;
+
+	if (check_changed(&fresh->module.check, &v->cfg.module.check))
+		r = check_new(v->loop, &fresh->module.check, &next);
+	if (r == 0 && check_changed(lc, &v->cfg.module.local_check) && lc->kind != CHECK_NONE)
+		r = check_new(v->loop, lc, &local);
+	if (r < 0) {
+		check_free(next);
+		snprintf(msg, len, "reload refused: the new check cannot be set up: %s", strerror(-r));
+		vigild_journal(v, "reload", "%s", msg);
+		return r;
+	}
+	if (check_changed(lc, &v->cfg.module.local_check)) {
+		check_free(v->local_check);
+		v->local_check = local;
+	}
+	if (next != NULL)
+		vigild_check_swap(v, next);
+	return 0;
+}
+
+/* SPEC "Carrier": carrier_watch on or off takes effect at reload too. */
+static void reload_carrier_watch(struct vigild *v, bool on)
+{
+	struct vg_event ev = { .type = EV_CARRIER, .carrier_lost_mask = 0 };
+
+	if (on == v->cfg.network.carrier_watch)
+		return;
+	if (!on) {
+		netwatch_free(v->netwatch);
+		v->netwatch = NULL;
+		vigild_post(v, &ev); /* no watch, no carrier loss known */
+		return;
+	}
+	v->cfg.network.carrier_watch = true;
+	start_netwatch(v);
+}
+
 /* SPEC "reload": [module], [monitor], [network], [hooks] apply at the next cycle; [node], [peer] need a restart. */
 int vigild_reload(struct vigild *v, char *msg, size_t len)
 {
@@ -34,19 +87,25 @@ int vigild_reload(struct vigild *v, char *msg, size_t len)
 	struct decide_params p;
 	char err[CONFIG_ERR_MAX];
 
-	if (config_load(v->config_path, &fresh, err, sizeof(err)) < 0) {
+	/* As [node] user: the file must be readable by it; the key is held (config.h). */
+	if (config_load_flags(v->config_path, CONFIG_LOAD_KEY_HELD, &fresh, err, sizeof(err)) < 0) {
 		snprintf(msg, len, "reload refused: %s", err);
 		vigild_journal(v, "reload", "%s", msg);
 		return -EINVAL;
 	}
+	/* [netcfg] too: the table, the fence and the VIPs a primary holds are set up at start. */
 	if (memcmp(&fresh.node, &v->cfg.node, sizeof(fresh.node)) != 0 ||
-	    memcmp(&fresh.peer, &v->cfg.peer, sizeof(fresh.peer)) != 0) {
+	    memcmp(&fresh.peer, &v->cfg.peer, sizeof(fresh.peer)) != 0 ||
+	    memcmp(&fresh.netcfg, &v->cfg.netcfg, sizeof(fresh.netcfg)) != 0) {
 		snprintf(msg, len,
-		    "[node] or [peer] changed: restart vigild to apply; nothing reloaded");
+		    "[node], [peer] or [netcfg] changed: restart vigild to apply; nothing reloaded");
 		vigild_journal(v, "reload", "%s", msg);
 		return -EPERM;
 	}
+	if (reload_checks(v, &fresh, msg, len) < 0)
+		return -EINVAL;
 	/* SPEC "reload": [module], [monitor], [network], [hooks] apply at the next cycle. */
+	reload_carrier_watch(v, fresh.network.carrier_watch);
 	v->cfg.module = fresh.module;
 	v->cfg.monitor = fresh.monitor;
 	v->cfg.network = fresh.network;
@@ -139,6 +198,19 @@ static void start_netwatch(struct vigild *v)
 		    strerror(-r));
 }
 
+/* systemd's STATUS= line (notify.c polls it): what `systemctl status vigild` shows. */
+static void notify_state(void *arg, char *ret_status, size_t len)
+{
+	const struct decide *d = &((struct vigild *)arg)->core;
+
+	if (d->verdict != VERDICT_NONE)
+		snprintf(ret_status, len, "%s, verdict %s, generation %" PRIu64,
+		    decide_state_name(d->state), decide_verdict_name(d->verdict), d->generation);
+	else
+		snprintf(ret_status, len, "%s, generation %" PRIu64, decide_state_name(d->state),
+		    d->generation);
+}
+
 static int start_parts(struct vigild *v)
 {
 	int r;
@@ -147,8 +219,12 @@ static int start_parts(struct vigild *v)
 		return -EIO;
 	if ((r = loop_new(&v->loop)) < 0)
 		return r;
-	if ((r = open_checks(v)) < 0 || (r = vigild_probes_start(v)) < 0 ||
-	    (r = vigild_peer_start(v)) < 0 || (r = vigild_control_start(v)) < 0)
+	/* Before any thread starts (getenv); a NOTIFY_SOCKET we cannot use fails the start loudly
+	 * rather than leave systemd waiting for READY=1 until its start timeout. */
+	if ((r = notify_open(v->loop, notify_state, v, &v->notify)) < 0)
+		return r;
+	if ((r = open_checks(v)) < 0 || (r = vigild_peer_start(v)) < 0 ||
+	    (r = vigild_control_start(v)) < 0)
 		return r;
 	start_netwatch(v);
 	vigild_flight_start(v);
@@ -170,8 +246,10 @@ static void stop_parts(struct vigild *v)
 	recorder_free(v->recorder);
 	check_watch_free(v->watch);
 	check_free(v->local_check);
+	check_free(v->next_check);
 	check_free(v->check);
 	loop_timer_free(v->core_timer);
+	notify_free(v->notify);
 	store_close(v->store);
 	loop_free(v->loop);
 }
@@ -186,18 +264,25 @@ int vigild_run(struct vigild *v)
 	/* A test-only override (the namespace suite's upgrade scenario); never set on an appliance. */
 	snprintf(v->software, sizeof(v->software), "%s",
 	    getenv("VIGIL_TEST_VERSION") ? getenv("VIGIL_TEST_VERSION") : VIGIL_VERSION);
-	if ((r = open_store(v, &state, &start.generation)) < 0 || (r = start_parts(v)) < 0)
+	if ((r = vigild_privs_check(v)) < 0 || (r = open_store(v, &state, &start.generation)) < 0 ||
+	    (r = start_parts(v)) < 0)
 		return r;
 	vigild_netcfg_start(v, state == ST_STALE);
 	v->started_mono_ms = loop_now_ms(v->loop);
 	v->wall_minus_mono_ms = (int64_t)loop_wall_ms() - (int64_t)v->started_mono_ms;
+	/* All that needs root is open: drop to [node] user, then start the ICMP workers, which
+	 * inherit the capabilities left (they are per thread). */
+	if ((r = vigild_privs_drop(v)) < 0 || (r = vigild_probes_start(v)) < 0)
+		return r;
 	start.flag = state == ST_STALE;
 	config_decide_params(&v->cfg, &p);
 	decide_init(&v->core, &p);
 	vigild_journal(v, "start", "vigild %s, node %s, role %s", v->software, v->cfg.node.name,
 	    v->cfg.node.role_a ? "A" : "B");
 	vigild_post(v, &start);
+	notify_ready(v->notify); /* the control socket is open and the core took its first step */
 	r = loop_run(v->loop);
+	notify_stopping(v->notify);
 	vigild_journal(v, "stop", "vigild stops");
 	stop_parts(v);
 	return r;

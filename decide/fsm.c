@@ -252,7 +252,9 @@ static void manual_switch(struct decide *d)
 	    is_upgrade(d->state) ? " (forced in an upgrade state: changes made on "
 	                           "the primary since the upgrade began may be lost)"
 	                         : "");
-	promote(d, d->in_drill && d->drill_live ? REASON_DRILL : REASON_MANUAL);
+	/* An operator's switch is manual, in a live drill too: only the drill's own verdict switches
+	 * with reason drill, and never on network-down (SPEC "network-down": never switch). */
+	promote(d, REASON_MANUAL);
 }
 
 static void ask_handover(struct decide *d)

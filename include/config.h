@@ -70,6 +70,7 @@ struct config_fence {
 
 struct config {
 	char path[CONFIG_PATH_MAX];
+	int user_line; /* the line that set [node] user, 0 = its default (vigild's start-up check) */
 	struct {
 		char name[CONFIG_NAME_MAX];
 		bool role_a;
@@ -147,6 +148,14 @@ struct config {
  * untouched and write one line "file:line: key: why" (no newline) into err.
  */
 int config_load(const char *path, struct config *ret, char *err, size_t errlen);
+/*
+ * config_load with flags. CONFIG_LOAD_KEY_HELD: the pair key is already held (vigild's reload,
+ * after the privilege drop): key_file is resolved as a path but not opened, since [peer] cannot
+ * change without a restart and the key file stays readable by root only.
+ */
+#define CONFIG_LOAD_KEY_HELD 0x1u
+int config_load_flags(const char *path, unsigned flags, struct config *ret, char *err,
+    size_t errlen);
 /* Same, from a string (fuzzing, tests); name is used in error messages; key_file is checked on disk. */
 int config_load_string(const char *name, const char *text, struct config *ret, char *err, size_t errlen);
 /* Print the effective configuration as a complete vigil.conf (key_file path kept, never the key). */

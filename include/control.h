@@ -106,6 +106,26 @@ enum control_reject {
 	CONTROL_REJECT_COUNT,
 };
 
+/* Members of a request, after the guard ladder (doc/control.md "Requests"). */
+struct control_request {
+	char cmd[16];
+	bool force;
+	bool follow;
+	uint32_t n;        /* events: records wanted */
+	char scenario[32]; /* drill */
+	uint32_t for_ms;   /* drill */
+	bool live;         /* drill */
+};
+
+/*
+ * The guard ladder's rungs on the request line (len bytes, its newline left out) up to the
+ * caller's right, pure: 0 and the request in *ret, or -EINVAL with the rung that refused it in
+ * *ret_kind and a one-line reason in why (whylen bytes). The server runs every request through
+ * it, then checks the caller's right (CONTROL_REJECT_PERMISSION).
+ */
+int control_request_parse(const char *line, size_t len, struct control_request *ret,
+    enum control_reject *ret_kind, char *why, size_t whylen);
+
 struct control_counters {
 	uint64_t accepted; /* connections accepted */
 	uint64_t requests; /* requests that passed the ladder */
@@ -124,8 +144,9 @@ struct control_status_extra {
 	const char *node; /* [node] name */
 	bool role_a;
 	bool manual;
-	const char *peer_name; /* NULL: left out */
-	const char *version;   /* software version; NULL: left out */
+	const char *peer_name;    /* NULL: left out */
+	const char *peer_version; /* software of the peer's latest hello; NULL: left out */
+	const char *version;      /* software version; NULL: left out */
 	/* Wall-clock ms = monotonic ms + wall_offset_ms: how the core's times become RFC 3339. */
 	int64_t wall_offset_ms;
 	uint64_t now_ms;     /* monotonic, for uptime */

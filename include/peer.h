@@ -46,11 +46,68 @@ struct peer_addr {
 	uint16_t port;
 };
 
+/*
+ * The rate limit of rejected frames (issue 9, SPEC "Robustness and security"). Per remote
+ * address, PEER_LIMIT_REJECTS rejected frames within PEER_LIMIT_WINDOW_MS put the address in
+ * back-off for PEER_LIMIT_BACKOFF_MS: its open connections are closed and new ones are closed
+ * at accept. Only incoming connections are blocked, and never from the peer's own main or aux
+ * address: whatever shares those (a NAT, a path) must not be able to cut the pair link, since a
+ * lost link is a verdict's first step. The thresholds tell a flood from a misconfigured peer,
+ * which dials once per notifier_reconnect_delay. Every rejection also gets a report decision: at
+ * most one per address per back-off period, and PEER_LIMIT_REPORTS per period over all
+ * addresses, so no sender can flood the journal. Pure, with the time passed in: peer-limit.c.
+ */
+#define PEER_LIMIT_REJECTS 20
+#define PEER_LIMIT_WINDOW_MS 10000
+#define PEER_LIMIT_BACKOFF_MS 60000
+#define PEER_LIMIT_REPORTS 16
+#define PEER_LIMIT_SLOTS 64 /* addresses remembered; the least recently seen goes first */
+
+struct peer_limit_entry {
+	struct config_addr addr; /* family 0: a free slot */
+	uint64_t window_start_ms;
+	uint64_t last_ms;
+	uint64_t blocked_until_ms; /* in back-off while now is before this */
+	uint64_t report_after_ms;  /* its next report is due at or after this */
+	uint32_t rejects;          /* within the window */
+	uint32_t unreported;       /* since its last report */
+};
+
+struct peer_limit {
+	uint32_t rejects; /* 0: never block (reports stay bounded) */
+	uint32_t window_ms;
+	uint32_t backoff_ms; /* the back-off, and the report period */
+	uint32_t reports;    /* reports per period, all addresses together */
+	uint64_t period_end_ms;
+	uint32_t period_reports;
+	struct peer_limit_entry e[PEER_LIMIT_SLOTS];
+};
+
+/* What one rejection means. */
+struct peer_limit_note {
+	bool report;         /* worth a journal line */
+	bool blocked;        /* it put the address in back-off, for backoff_ms from now */
+	uint32_t rejects;    /* rejected frames from the address within the window, this one too */
+	uint32_t unreported; /* rejections from the address since its last report, not this one */
+};
+
+/* Zero values take the PEER_LIMIT_* defaults but for rejects, where 0 means never block. */
+void peer_limit_init(struct peer_limit *l, uint32_t rejects, uint32_t window_ms,
+    uint32_t backoff_ms, uint32_t reports);
+/* A frame from a was rejected at now_ms; may_block false: count and report, never block. */
+void peer_limit_reject(struct peer_limit *l, const struct config_addr *a, bool may_block,
+    uint64_t now_ms, struct peer_limit_note *ret);
+bool peer_limit_blocked(const struct peer_limit *l, const struct config_addr *a, uint64_t now_ms);
+
 struct peer_params {
 	struct peer_addr listen[PEER_LISTEN_MAX]; /* port 0: an ephemeral port (tests) */
 	struct peer_addr local[CONN_COUNT];       /* bound before connect, port 0 */
 	struct peer_addr remote[CONN_COUNT];      /* the peer's main and aux */
 	uint32_t timeout_ms; /* connect + handshake, both sides (notifier_reconnect_delay) */
+	/* The rate limit (peer_limit_init's arguments); all 0: reports bounded, nobody blocked. */
+	uint32_t limit_rejects;
+	uint32_t limit_window_ms;
+	uint32_t limit_backoff_ms;
 };
 
 struct peer_counters {
@@ -66,6 +123,23 @@ struct peer_counters {
 	uint64_t stalls;           /* connections closed for a full output buffer */
 	uint64_t bytes_in;
 	uint64_t bytes_out;
+	/* The rate limit (peer_limit): addresses put in back-off; incoming connections closed at
+	 * accept because their address was in it, and open ones as it went in; rejected frames
+	 * past the report bound (counted here, not reported). */
+	uint64_t rate_limited;
+	uint64_t rate_limit_refused;
+	uint64_t rate_limit_closed;
+	uint64_t rejects_unreported;
+};
+
+/* A refused frame, for on_reject. */
+struct peer_reject {
+	enum wire_reject why;
+	const struct config_addr *from; /* the connection's remote address */
+	bool incoming;
+	struct peer_limit_note limit; /* report it or not; blocked: the address is in back-off */
+	uint32_t backoff_ms;
+	uint32_t window_ms;
 };
 
 struct peer_callbacks {
@@ -76,14 +150,14 @@ struct peer_callbacks {
 	/* A message of an established session (never OPEN or HELLO). */
 	void (*on_msg)(void *arg, struct peer_conn *c, const struct wire_msg *msg);
 	/* A frame was refused (already counted); the connection is closed, on_lost follows. */
-	void (*on_reject)(void *arg, struct peer_conn *c, enum wire_reject why);
+	void (*on_reject)(void *arg, struct peer_conn *c, const struct peer_reject *r);
 	void *arg;
 };
 
 /*
  * This node's addresses from the configuration: listeners on its own main and aux address
  * (one when equal) on the peer port, binds on the same addresses, the peer's addresses as
- * remotes, timeout notifier_reconnect_delay.
+ * remotes, timeout notifier_reconnect_delay, the PEER_LIMIT_* rate limit.
  */
 void peer_params_from_config(const struct config *c, struct peer_params *ret);
 
@@ -129,6 +203,8 @@ void peer_close(struct peer_link *link, struct peer_conn *c);
 /* Close every outgoing connection: a node entering primary drops what it held as backup. */
 void peer_close_outgoing(struct peer_link *link);
 
+/* The remote address: the peer's for outgoing connections, accept()'s for incoming ones. */
+const struct config_addr *peer_conn_remote(const struct peer_conn *c);
 /* Main or aux: known at once for outgoing, from the dialer's hello for incoming (CONN_COUNT before). */
 enum vg_conn peer_conn_channel(const struct peer_conn *c);
 bool peer_conn_outgoing(const struct peer_conn *c);

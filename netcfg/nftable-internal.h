@@ -130,6 +130,26 @@ struct nftable {
 int nftable_talk(struct nftable *n, struct nlmsghdr *nlh,
     int (*cb)(const struct nlmsghdr *nlh, void *data), void *data);
 
+/* What a readback (nftable_readback) has counted so far, and the set an element dump is about. */
+struct nftable_readctx {
+	struct nftable_readback rb;
+	bool set_seen[NFTABLE_SETS];
+	size_t elem_set;
+};
+
+/*
+ * The readback's reader of one reply message to a dump of type (NFT_MSG_GETTABLE, GETCHAIN,
+ * GETRULE, GETSET or GETSETELEM), data a struct nftable_readctx; NULL for any other type. A
+ * callback of mnl_cb_run, apart for the fuzz target: whatever the message, MNL_CB_OK.
+ */
+typedef int nftable_cb(const struct nlmsghdr *nlh, void *data);
+nftable_cb *nftable_read_cb(uint16_t type);
+
+/* mnl_cb_run over one datagram read from the socket (nftable_talk), once its message lengths
+ * passed a check libmnl 1.0.4 lacks: MNL_CB_ERROR with errno EBADMSG when they did not. */
+int nftable_cb_run(const void *buf, size_t len, uint32_t seq, uint32_t portid, nftable_cb *cb,
+    void *data);
+
 /* Append the messages that replace the table with spec: 0, -ENOMEM or -ENOBUFS. */
 int nftable_batch_replace(struct nftable_batch *b, const struct nftable_spec *spec);
 /* Append the deletion of the table. */

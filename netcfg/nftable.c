@@ -119,6 +119,39 @@ static int socket_recv(struct nftable *n, size_t *ret_len)
 	return 0;
 }
 
+/*
+ * libmnl 1.0.4's mnl_nlmsg_ok compares nlmsg_len as an int: a length of 2 GiB or more passes,
+ * and its walk jumps out of the buffer (found by fuzzing: tests/fuzz/corpus/nftable_read/
+ * crash-length-past-2g). Only a process with CAP_NET_ADMIN can send us such a datagram; it is
+ * refused before libmnl walks it. Elsewhere the check is libmnl's own: where it stops, so do we.
+ */
+static bool lengths_sane(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len >= sizeof(struct nlmsghdr)) {
+		uint32_t n = ((const struct nlmsghdr *)p)->nlmsg_len;
+
+		if (n > INT32_MAX)
+			return false;
+		if (n < sizeof(struct nlmsghdr) || n > len || MNL_ALIGN(n) >= len)
+			return true;
+		p += MNL_ALIGN(n);
+		len -= MNL_ALIGN(n);
+	}
+	return true;
+}
+
+int nftable_cb_run(const void *buf, size_t len, uint32_t seq, uint32_t portid, nftable_cb *cb,
+    void *data)
+{
+	if (!lengths_sane(buf, len)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	return mnl_cb_run(buf, len, seq, portid, cb, data);
+}
+
 int nftable_talk(struct nftable *n, struct nlmsghdr *nlh,
     int (*cb)(const struct nlmsghdr *nlh, void *data), void *data)
 {
@@ -134,7 +167,7 @@ int nftable_talk(struct nftable *n, struct nlmsghdr *nlh,
 		if ((r = socket_recv(n, &len)) < 0)
 			return r;
 		errno = 0;
-		r = mnl_cb_run(n->rbuf, len, seq, n->portid, cb, data);
+		r = nftable_cb_run(n->rbuf, len, seq, n->portid, cb, data);
 		if (r < 0)
 			return errno > 0 ? -errno : -EPROTO;
 	} while (r != MNL_CB_STOP);
@@ -175,7 +208,8 @@ static int acks_read(struct nftable *n, struct acks *a)
 		if ((r = socket_recv(n, &len)) < 0)
 			return r;
 		/* -1 here is a message not for this socket or cut short: skipped, like data */
-		(void)mnl_cb_run2(n->rbuf, len, 0, n->portid, NULL, a, ctl, NLMSG_MIN_TYPE);
+		if (lengths_sane(n->rbuf, len))
+			(void)mnl_cb_run2(n->rbuf, len, 0, n->portid, NULL, a, ctl, NLMSG_MIN_TYPE);
 	}
 	return 0;
 }

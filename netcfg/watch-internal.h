@@ -45,4 +45,16 @@ void netwatch_query_close(struct netwatch_query *q);
 int netwatch_query_path(struct netwatch_query *q, const struct netwatch_target *t,
     struct netwatch_path *ret);
 
+/*
+ * The readers of netwatch_query_path's replies, apart for the fuzz target. reply_find: the
+ * message numbered seq in a datagram of len bytes (buf 4-byte aligned), or NULL. route_read: a
+ * route lookup's reply toward t into *ret, link_read: a link query's reply for p->ifindex (its
+ * carrier and name into *p); each 0, or a negative errno (-EBADMSG: malformed; ret untouched).
+ */
+struct nlmsghdr;
+struct nlmsghdr *netwatch_reply_find(void *buf, size_t len, uint32_t seq);
+int netwatch_route_read(const struct nlmsghdr *nh, const struct netwatch_target *t,
+    struct netwatch_path *ret);
+int netwatch_link_read(const struct nlmsghdr *nh, struct netwatch_path *p);
+
 #endif /* VIGIL_NETCFG_WATCH_INTERNAL_H */

@@ -1,6 +1,7 @@
 /* watch-query.c: the kernel's answer now for one target: a route lookup, then the state of the interface it leaves by, on a non-blocking netlink socket. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -84,14 +85,13 @@ static int request_put(union request *req, uint16_t type, const void *data, size
 	return 0;
 }
 
-/* The message of the latest request in a datagram of len bytes, or NULL. */
-static struct nlmsghdr *reply_find(struct netwatch_query *q, size_t len)
+struct nlmsghdr *netwatch_reply_find(void *buf, size_t len, uint32_t seq)
 {
-	struct nlmsghdr *nh = (struct nlmsghdr *)q->buf;
-	int rem = (int)len;
+	struct nlmsghdr *nh = buf;
+	int rem = len > INT_MAX ? INT_MAX : (int)len;
 
 	for (; nlmsg_ok(nh, rem); nh = nlmsg_next(nh, &rem))
-		if (nh->nlmsg_seq == q->seq)
+		if (nh->nlmsg_seq == seq)
 			return nh;
 	return NULL;
 }
@@ -117,7 +117,8 @@ static int request_ask(struct netwatch_query *q, union request *req, struct nlms
 			return -errno;
 		if ((size_t)n > sizeof(q->buf))
 			return -EMSGSIZE;
-		if (sa.nl_pid == 0 && (*ret = reply_find(q, (size_t)n)) != NULL)
+		if (sa.nl_pid == 0 &&
+		    (*ret = netwatch_reply_find(q->buf, (size_t)n, q->seq)) != NULL)
 			return 0;
 	}
 	return -EAGAIN;
@@ -186,7 +187,7 @@ static void gateway_read(struct nlattr **tb, int family, struct config_addr *ret
 		ret->text[0] = '\0'; /* cannot happen for 4 or 16 bytes; the bytes stay right */
 }
 
-static int route_read(const struct nlmsghdr *nh, const struct netwatch_target *t,
+int netwatch_route_read(const struct nlmsghdr *nh, const struct netwatch_target *t,
     struct netwatch_path *ret)
 {
 	struct nlattr *tb[RTA_MAX + 1];
@@ -238,7 +239,7 @@ static bool carrier_of(unsigned flags, uint8_t oper)
 	return oper != IF_OPER_DOWN && oper != IF_OPER_LOWERLAYERDOWN && oper != IF_OPER_NOTPRESENT;
 }
 
-static int link_read(const struct nlmsghdr *nh, struct netwatch_path *p)
+int netwatch_link_read(const struct nlmsghdr *nh, struct netwatch_path *p)
 {
 	struct nlattr *tb[IFLA_MAX + 1];
 	const struct ifinfomsg *ifi = nlmsg_data(nh);
@@ -272,11 +273,11 @@ int netwatch_query_path(struct netwatch_query *q, const struct netwatch_target *
 
 	/* Each reply is read before the next request reuses the buffer. */
 	if (r == 0)
-		r = route_read(nh, t, &p);
+		r = netwatch_route_read(nh, t, &p);
 	if (r == 0 && p.routed)
 		r = link_ask(q, p.ifindex, &nh);
 	if (r == 0 && p.routed)
-		r = link_read(nh, &p);
+		r = netwatch_link_read(nh, &p);
 	if (r == 0)
 		*ret = p;
 	return r;

@@ -41,13 +41,28 @@ static void evict_pending(struct peer_link *link)
 	peer_conn_fail(old, -EUSERS);
 }
 
-static void accept_one(struct peer_listener *lis, int fd)
+/* An address in back-off (peer_accept_limit) is closed at once, before it costs a handshake. */
+static bool refused(struct peer_link *link, int fd, const struct config_addr *from)
+{
+	if (from->family == 0 || !peer_limit_blocked(&link->limit, from, loop_now_ms(link->l)))
+		return false;
+	link->counters.rate_limit_refused++;
+	(void)close(fd);
+	return true;
+}
+
+static void accept_one(struct peer_listener *lis, int fd, const struct sockaddr_storage *ss,
+    socklen_t len)
 {
 	struct peer_link *link = lis->link;
+	struct config_addr from = { .family = 0 };
 	struct peer_conn *c;
 	int r;
 
 	link->counters.accepts++;
+	(void)peer_sock_from(ss, len, &from); /* none (family 0): not limited, only counted */
+	if (refused(link, fd, &from))
+		return;
 	evict_pending(link);
 	r = peer_sock_nodelay(fd);
 	if (r < 0) {
@@ -56,6 +71,7 @@ static void accept_one(struct peer_listener *lis, int fd)
 	}
 	if (peer_conn_new(link, fd, lis->family, false, CONN_COUNT, &c) < 0)
 		return; /* fd closed; nothing was handed out */
+	c->remote = from;
 	c->tx_channel = lis->channel;
 	(void)peer_conn_start_acceptor(c);
 }
@@ -120,15 +136,46 @@ static bool accept_failed(struct peer_link *link, int err)
 static void accept_ready(int fd, unsigned events, void *arg)
 {
 	struct peer_listener *lis = arg;
+	struct sockaddr_storage ss;
+	socklen_t len;
 	int cfd;
 
 	(void)events;
 	for (int i = 0; i < PEER_ACCEPT_BURST; i++) {
-		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		len = sizeof(ss);
+		cfd = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd >= 0)
-			accept_one(lis, cfd);
+			accept_one(lis, cfd, &ss, len);
 		else if (!accept_failed(lis->link, errno))
 			return;
+	}
+}
+
+/* The peer's own main and aux addresses are never blocked (peer.h "rate limit"). */
+static bool may_block(const struct peer_link *link, const struct peer_conn *c)
+{
+	if (c->outgoing || c->remote.family == 0)
+		return false;
+	for (int ch = 0; ch < CONN_COUNT; ch++)
+		if (peer_sock_same_host(&link->p.remote[ch].addr, &c->remote))
+			return false;
+	return true;
+}
+
+void peer_accept_limit(struct peer_link *link, const struct peer_conn *c,
+    struct peer_limit_note *ret)
+{
+	peer_limit_reject(&link->limit, &c->remote, may_block(link, c), loop_now_ms(link->l), ret);
+	if (!ret->report)
+		link->counters.rejects_unreported++;
+	if (!ret->blocked)
+		return;
+	link->counters.rate_limited++;
+	for (struct peer_conn *o = link->conns; o != NULL; o = o->next) {
+		if (o->outgoing || o->dead || !peer_sock_same_host(&o->remote, &c->remote))
+			continue;
+		link->counters.rate_limit_closed++;
+		peer_conn_fail(o, -ECONNREFUSED);
 	}
 }
 

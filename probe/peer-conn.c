@@ -313,14 +313,26 @@ static void conn_dispatch(struct peer_conn *c, const struct wire_msg *m)
 	}
 }
 
-/* A refused frame: the stream cannot be trusted or resynchronised (doc/protocol.md section 9). */
+/* A refused frame: the stream cannot be trusted or resynchronised (doc/protocol.md section 9);
+ * its sender goes through the rate limit. */
 static void conn_reject(struct peer_conn *c, int err)
 {
+	struct peer_link *link = c->link;
 	int why = wire_reject_from_error(err);
+	struct peer_reject r = {
+		.from = &c->remote,
+		.incoming = !c->outgoing,
+		.backoff_ms = link->limit.backoff_ms,
+		.window_ms = link->limit.window_ms,
+	};
 
 	peer_conn_fail(c, err);
-	if (why >= 0 && c->link->cb.on_reject != NULL)
-		c->link->cb.on_reject(c->link->cb.arg, c, (enum wire_reject)why);
+	if (why < 0)
+		return;
+	r.why = (enum wire_reject)why;
+	peer_accept_limit(link, c, &r.limit);
+	if (link->cb.on_reject != NULL)
+		link->cb.on_reject(link->cb.arg, c, &r);
 }
 
 /* Every complete frame in the input buffer, until one is incomplete, refused, or a callback closed c. */

@@ -41,6 +41,7 @@ struct peer_conn {
 	enum vg_conn tx_channel; /* what our hello says (incoming: a guess from the listener) */
 	unsigned events;         /* LOOP_READ / LOOP_WRITE watched now */
 	int dscp;
+	struct config_addr remote; /* the peer's (outgoing) or accept()'s (incoming) */
 	uint64_t born_ms;
 	struct wire_session s;
 	struct wire_hello peer_hello;
@@ -63,6 +64,7 @@ struct peer_link {
 	struct loop_timer *resume; /* re-arms the listeners after an accept() pause */
 	struct peer_conn *conns;
 	struct peer_counters counters;
+	struct peer_limit limit; /* rejected frames per remote address (peer.h "rate limit") */
 };
 
 /* peer-sock.c: sockets, addresses and options. */
@@ -74,6 +76,8 @@ int peer_sock_error(int fd);
 int peer_sock_set_dscp(int fd, int family, int dscp);
 int peer_sock_get_dscp(int fd, int family, int *ret_dscp);
 int peer_sock_nodelay(int fd);
+int peer_sock_from(const struct sockaddr_storage *ss, socklen_t len, struct config_addr *ret);
+bool peer_sock_same_host(const struct config_addr *x, const struct config_addr *y);
 
 /* peer-conn.c: one connection's life: handshake, reading, writing, closing. */
 int peer_conn_new(struct peer_link *link, int fd, int family, bool outgoing, enum vg_conn channel,
@@ -91,5 +95,8 @@ int peer_accept_open(struct peer_link *link);
 void peer_accept_close(struct peer_link *link);
 /* The link's resume timer: watch the listeners again after a pause. */
 void peer_accept_resume(void *arg);
+/* A rejected frame on c went through the rate limit: block its address if the limit says so. */
+void peer_accept_limit(struct peer_link *link, const struct peer_conn *c,
+    struct peer_limit_note *ret);
 
 #endif

@@ -1,4 +1,5 @@
 /* peer-sock.c: the peer link's sockets: addresses, the listening socket, the non-blocking dial, socket options. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -41,6 +42,32 @@ bool peer_sock_addr_equal(const struct peer_addr *x, const struct peer_addr *y)
 
 	return x->addr.family == y->addr.family && x->port == y->port &&
 	    memcmp(x->addr.bytes, y->addr.bytes, n) == 0;
+}
+
+/* accept()'s address as a config_addr (text included); -EAFNOSUPPORT for another family. */
+int peer_sock_from(const struct sockaddr_storage *ss, socklen_t len, struct config_addr *ret)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	struct config_addr a = { .family = ss->ss_family };
+
+	if (a.family == AF_INET && len >= (socklen_t)sizeof(*sin))
+		memcpy(a.bytes, &sin->sin_addr, sizeof(sin->sin_addr));
+	else if (a.family == AF_INET6 && len >= (socklen_t)sizeof(*sin6))
+		memcpy(a.bytes, &sin6->sin6_addr, sizeof(sin6->sin6_addr));
+	else
+		return -EAFNOSUPPORT;
+	if (inet_ntop(a.family, a.bytes, a.text, sizeof(a.text)) == NULL)
+		return -errno;
+	*ret = a;
+	return 0;
+}
+
+bool peer_sock_same_host(const struct config_addr *x, const struct config_addr *y)
+{
+	size_t n = x->family == AF_INET ? 4 : 16;
+
+	return x->family != 0 && x->family == y->family && memcmp(x->bytes, y->bytes, n) == 0;
 }
 
 static int set_int(int fd, int level, int name, int value)

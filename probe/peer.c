@@ -18,7 +18,12 @@ void peer_params_from_config(const struct config *c, struct peer_params *ret)
 {
 	const struct config_addr *own_main = c->node.role_a ? &c->peer.a : &c->peer.b;
 	const struct config_addr *own_aux = c->node.role_a ? &c->peer.aux_a : &c->peer.aux_b;
-	struct peer_params p = { .timeout_ms = c->peer.notifier_reconnect_delay_ms };
+	struct peer_params p = {
+		.timeout_ms = c->peer.notifier_reconnect_delay_ms,
+		.limit_rejects = PEER_LIMIT_REJECTS,
+		.limit_window_ms = PEER_LIMIT_WINDOW_MS,
+		.limit_backoff_ms = PEER_LIMIT_BACKOFF_MS,
+	};
 
 	p.listen[CONN_MAIN] = (struct peer_addr){ .addr = *own_main, .port = c->peer.port };
 	p.listen[CONN_AUX] = (struct peer_addr){ .addr = *own_aux, .port = c->peer.port };
@@ -67,6 +72,7 @@ int peer_link_new(struct loop *l, const struct peer_params *p, const struct wire
 	if (link == NULL)
 		return -ENOMEM;
 	*link = (struct peer_link){ .l = l, .p = *p, .key = *key, .cb = *cb };
+	peer_limit_init(&link->limit, p->limit_rejects, p->limit_window_ms, p->limit_backoff_ms, 0);
 	link->reaper = loop_timer_new(l, link_reap, link);
 	link->resume = loop_timer_new(l, peer_accept_resume, link);
 	r = link->reaper != NULL && link->resume != NULL ? peer_accept_open(link) : -ENOMEM;
@@ -164,6 +170,7 @@ int peer_dial(struct peer_link *link, enum vg_conn channel, struct peer_conn **r
 	r = peer_conn_new(link, err < 0 ? -1 : fd, remote->addr.family, true, channel, &c);
 	if (r < 0)
 		return r;
+	c->remote = remote->addr;
 	/* From here every failure is an on_lost from the loop, like any later one. */
 	if (err == 0)
 		err = peer_conn_watch(c);
@@ -209,6 +216,11 @@ void peer_close(struct peer_link *link, struct peer_conn *c)
 void peer_close_outgoing(struct peer_link *link)
 {
 	close_where(link, true, CONN_COUNT);
+}
+
+const struct config_addr *peer_conn_remote(const struct peer_conn *c)
+{
+	return &c->remote;
 }
 
 enum vg_conn peer_conn_channel(const struct peer_conn *c)

@@ -10,6 +10,8 @@
 #     unsolicited NA); then the client reaches the service on the VIP again (now on B).
 #  3. A is stale: its service port is unreachable from the client (fence), ICMP still passes;
 #     after vigilctl rejoin A is backup, unfenced: the client reaches A's service again.
+#  4. B's vigild is killed: A takes over the VIPs; B restarted comes back as backup and drops
+#     the VIPs the crash left on it, so only A holds them.
 # shellcheck source-path=SCRIPTDIR source=topo.sh
 . "$(dirname "$0")/topo.sh"
 
@@ -35,12 +37,18 @@ reaches() {
 
 # holds NODE ADDR: the address is on the node's svc0.
 holds() {
-	in_ns "node-$1" ip -o addr show dev svc0 | grep -q " ${2}/"
+	local list # captured first: grep -q may close the pipe early (pipefail)
+	list=$(in_ns "node-$1" ip -o addr show dev svc0) || return 1
+	[[ $list == *" ${2}/"* ]]
 }
 
 # neigh_mac ADDR: the client's neighbour entry for ADDR: its lladdr, or "none".
 neigh_mac() {
 	in_ns client ip neigh show "$1" dev svc0 | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") { print $(i + 1); exit } } END { }' | grep . || echo none
+}
+
+lacks() {
+	! holds "$@"
 }
 
 # neigh_is ADDR MAC: the client's entry for ADDR has that MAC now.
@@ -70,7 +78,7 @@ wait_for b '.state == "primary"' "$(wait_ms "$(formula module-kill)")" || fail "
 check_time "module kill -> switch" "$(since_mark)" "$(formula module-kill)"
 poll_until $(($(now_ms) + 3000)) holds b "$VIP4" || fail "node-b does not hold $VIP4"
 holds b "$VIP6" || fail "node-b does not hold $VIP6"
-poll_until $(($(now_ms) + 3000)) bash -c "! ip netns exec $(ns_name node-a) ip -o addr show dev svc0 | grep -q ' $VIP4/'" ||
+poll_until $(($(now_ms) + 3000)) lacks a "$VIP4" ||
     fail "node-a still holds $VIP4 after the switch"
 mark
 poll_until $(($(now_ms) + 4000)) neigh_is "$VIP4" "$mac_b" || fail "client: $VIP4 still at $(neigh_mac "$VIP4"), not node-b's $mac_b (no gratuitous ARP?)"
@@ -79,7 +87,8 @@ poll_until $(($(now_ms) + 4000)) neigh_is "$VIP6" "$mac_b" || fail "client: $VIP
 log "client's neighbour entries for $VIP4 and $VIP6 now at node-b's $mac_b"
 reaches "$VIP4" || fail "client cannot reach the service on $VIP4 after the switch"
 reaches "$VIP6" || fail "client cannot reach the service on $VIP6 after the switch"
-vigilctl_in b dump | grep -q "$VIP4/24 dev svc0" || fail "vigilctl dump on node-b does not list the VIP"
+vigilctl_in b dump >"$TOPO_TMP/b/dump.txt" || fail "vigilctl dump on node-b failed"
+grep -q "$VIP4/24 dev svc0" "$TOPO_TMP/b/dump.txt" || fail "vigilctl dump on node-b does not list the VIP"
 
 # 3. The fence on the stale node.
 wait_for a '.state == "stale"' 5000 || fail "node-a did not go stale"
@@ -94,5 +103,20 @@ vigilctl_in a rejoin >/dev/null || fail "rejoin refused on node-a"
 wait_for a "$STEADY_BACKUP" "$(wait_ms $((NRD + T)))" || fail "node-a did not rejoin as backup"
 poll_until $(($(now_ms) + 3000)) reaches "$(lan_ip a)" || fail "client cannot reach node-a's service after rejoin"
 ! holds a "$VIP4" || fail "node-a holds the VIP as backup"
+
+# 4. A primary that crashes comes back as backup without its VIPs: B (primary) is killed, A
+# takes over (notifier-down after reconnect_timeout), B restarts and joins as backup.
+mark
+kill_vigild b
+wait_for a '.state == "primary"' "$(wait_ms "$(formula notifier-kill)")" || fail "node-a did not take over from a dead vigild"
+check_time "vigild kill -> switch" "$(since_mark)" "$(formula notifier-kill)"
+poll_until $(($(now_ms) + 3000)) holds a "$VIP4" || fail "node-a does not hold $VIP4 after taking over"
+holds b "$VIP4" || fail "test bed: the killed vigild's VIP should still be on node-b here"
+start_vigild b
+wait_for b "$STEADY_BACKUP" "$(wait_ms $((ST + T)))" || fail "node-b did not come back as backup"
+! holds b "$VIP4" && ! holds b "$VIP6" || fail "node-b kept the VIPs after its restart as backup: both nodes hold them"
+poll_until $(($(now_ms) + 4000)) neigh_is "$VIP4" "$mac_a" || fail "client: $VIP4 not at node-a's $mac_a"
+reaches "$VIP4" || fail "client cannot reach the service on $VIP4 on node-a"
+log "crashed primary restarted as backup without the VIPs; client on node-a"
 
 result "VIPs follow the primary, client neighbour entries moved by GARP/NA; stale node fenced, unfenced on rejoin"

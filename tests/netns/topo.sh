@@ -371,6 +371,10 @@ topo_down() {
 		if ((rc != 0 && rc != 77)) && [[ -n $TOPO_TMP ]]; then
 			topo_dump_logs
 		fi
+		# A clean stop first, for tools that report when vigild exits (make valgrind).
+		[[ ${NETNS_STOP_VIGILD:-0} != 1 || -z $TOPO_TMP ]] || topo_stop_vigilds
+		# Sanitizer reports in the daemons' logs fail the scenario (make asan).
+		[[ ${NETNS_SAN_CHECK:-0} != 1 || -z $TOPO_TMP ]] || topo_san_check || TOPO_SAN_FAIL=1
 		for ns in $(topo_namespaces); do
 			ns_kill_all "$ns"
 		done
@@ -387,6 +391,10 @@ topo_down() {
 		[[ -z $(topo_namespaces) ]] || echo "topo_down: namespaces left: $(topo_namespaces)" >&2
 	fi
 	trap - INT TERM HUP
+	if [[ -n ${TOPO_SAN_FAIL:-} ]] && ((rc == 0 || rc == 77)); then
+		echo "FAIL: $TOPO_NAME: sanitizer reports in vigild's log" >&2
+		exit 1
+	fi
 	return "$rc"
 }
 
@@ -1022,4 +1030,136 @@ result() {
 		times+="${times:+; }$t"
 	done
 	echo "RESULT: $*${times:+ [$times]}"
+}
+
+# ---- the whole journal (issue 9: crash loop, soak, forged peer) ----
+
+# journal_all NODE: every journal record of NODE (events_json and journal_count without N see
+# only vigilctl's default of the last 20), one JSON object a line.
+journal_all() {
+	vigilctl_in "$1" events --json -n 100000
+}
+
+# journal_count_all NODE JQ-FILTER: how many of all of NODE's journal records match.
+journal_count_all() {
+	journal_all "$1" | jq -c "select($2)" | wc -l
+}
+
+# ---- crash safety and soak (issue 9) ----
+
+# persisted_generation NODE: the generation in NODE's state file (state_dir/state), empty if none.
+persisted_generation() {
+	awk '$1 == "generation" { print $2; exit }' "$(node_dir "$1")/state/state" 2>/dev/null || true
+}
+
+# vigil_tables NODE: how many nftables tables named "vigil" (family inet) the node has.
+vigil_tables() {
+	in_ns "node-$1" nft list tables 2>/dev/null | grep -c '^table inet vigil$' || true
+}
+
+# module_alive NODE: the node's module answers a ping (not dead, not stopped).
+module_alive() {
+	module_ping "$1" 300 >/dev/null 2>&1
+}
+
+# pair_converge TIMEOUT_MS: bring the pair back to one primary and one steady backup, as an
+# operator would after a fault: a dead module is started again, a stale node is told
+# `vigilctl rejoin` once the other is primary. Sets CONV_PRIMARY, CONV_BACKUP and CONV_MS (how
+# long it took), and CONV_REJOINS (the rejoins it issued); returns 1 on timeout, after printing
+# both statuses. Two stale nodes are an error at once (rejoining both would leave no primary).
+# shellcheck disable=SC2034 # CONV_* are for the scenarios
+CONV_PRIMARY="" CONV_BACKUP="" CONV_MS=0 CONV_REJOINS=0
+# shellcheck disable=SC2034
+pair_converge() {
+	local timeout_ms=$1 start_ms deadline_ms n sa sb p q st
+	start_ms=$(now_ms)
+	deadline_ms=$((start_ms + timeout_ms))
+	CONV_REJOINS=0
+	for n in a b; do
+		module_alive "$n" || start_module "$n"
+	done
+	while :; do
+		sa=$(status_json a | jq -r .state 2>/dev/null) || sa=none
+		sb=$(status_json b | jq -r .state 2>/dev/null) || sb=none
+		[[ "$sa/$sb" != stale/stale ]] || fail "pair_converge: both nodes are stale: nobody can be primary"
+		p="" q=""
+		[[ $sa == primary && $sb != primary ]] && p=a q=b
+		[[ $sb == primary && $sa != primary ]] && p=b q=a
+		if [[ -n $p ]]; then
+			st=$(status_json "$q") || st=""
+			if [[ -n $st ]] && jq -e "$STEADY_BACKUP" >/dev/null 2>&1 <<<"$st"; then
+				CONV_PRIMARY=$p CONV_BACKUP=$q CONV_MS=$(($(now_ms) - start_ms))
+				return 0
+			fi
+			if [[ $(jq -r .state <<<"$st" 2>/dev/null) == stale ]] && vigilctl_in "$q" rejoin >/dev/null 2>&1; then
+				CONV_REJOINS=$((CONV_REJOINS + 1))
+			fi
+		fi
+		if (($(now_ms) >= deadline_ms)); then
+			CONV_MS=$(($(now_ms) - start_ms))
+			echo "pair_converge: no primary with a steady backup after $timeout_ms ms (node-a $sa, node-b $sb):" >&2
+			for n in a b; do
+				echo "node-$n:" >&2
+				status_json "$n" | jq -c . >&2 || echo "  (no status)" >&2
+			done
+			return 1
+		fi
+		sleep "$TOPO_POLL_S"
+	done
+}
+
+# vigild_fds NODE: open descriptors of the node's running vigild.
+vigild_fds() {
+	local pid
+	pid=$(vigild_pid "$1")
+	in_ns_pid "node-$1" "$pid" || fail "vigild_fds: vigild is not running on node-$1"
+	find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
+}
+
+# vigild_mem_kb NODE FIELD: VmRSS or VmHWM (kB) of the node's running vigild.
+vigild_mem_kb() {
+	local pid
+	pid=$(vigild_pid "$1")
+	in_ns_pid "node-$1" "$pid" || fail "vigild_mem_kb: vigild is not running on node-$1"
+	awk -v f="$2:" '$1 == f { print $2; exit }' "/proc/$pid/status"
+}
+
+# topo_stop_vigilds: SIGTERM every vigild still running and wait for each to exit, up to
+# NETNS_STOP_WAIT_S (60) seconds: a clean stop, after which valgrind writes its leak report.
+# topo_down calls it first when NETNS_STOP_VIGILD=1 (make valgrind).
+topo_stop_vigilds() {
+	local n pid deadline_ms
+	deadline_ms=$(($(now_ms) + ${NETNS_STOP_WAIT_S:-60} * 1000))
+	for n in a b; do
+		pid=$(vigild_pid "$n")
+		[[ -n $pid ]] && ns_signal "node-$n" TERM "$pid" 2>/dev/null
+	done
+	for n in a b; do
+		pid=$(vigild_pid "$n")
+		[[ -n $pid ]] || continue
+		while kill -0 "$pid" 2>/dev/null; do
+			if (($(now_ms) >= deadline_ms)); then
+				echo "topo_stop_vigilds: vigild on node-$n (pid $pid) still runs after SIGTERM" >&2
+				break
+			fi
+			sleep 0.1
+		done
+	done
+	return 0
+}
+
+# topo_san_check: no AddressSanitizer, UndefinedBehaviorSanitizer or LeakSanitizer report in any
+# vigild log of the run (vigild under ASan + UBSan reports on stderr, which is that log); prints
+# the reports found. topo_down runs it when NETNS_SAN_CHECK=1 (make asan).
+topo_san_check() {
+	local f found=0
+	for f in "$TOPO_TMP"/*/vigild.log; do
+		[[ -f $f ]] || continue
+		if grep -q -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"; then
+			found=1
+			echo "---- sanitizer report in ${f#"$TOPO_TMP"/}:" >&2
+			grep -E -A 14 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f" | head -n 60 >&2
+		fi
+	done
+	return "$found"
 }

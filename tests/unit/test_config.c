@@ -945,6 +945,33 @@ static void test_key_file(void **state)
 	assert_non_null(strstr(text, "/nonexistent/pair.key does not exist"));
 }
 
+/* vigild's reload after the privilege drop: the key is held, key_file is resolved but not opened. */
+static void test_load_key_held(void **state)
+{
+	char key[128], text[TEXT_MAX], err[CONFIG_ERR_MAX];
+	struct config c;
+	struct builder b;
+	int at;
+
+	(void)state;
+	path_in(key, sizeof(key), "gone.key");
+	snprintf(text, sizeof(text), "key_file = %s", key);
+	at = build(&b, "peer", text);
+	assert_true(at > 0);
+	write_file(conf, b.text, b.len, 0644);
+	assert_int_equal(config_load(conf, &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "does not exist"));
+	assert_int_equal(config_load_flags(conf, CONFIG_LOAD_KEY_HELD, &c, err, sizeof(err)), 0);
+	assert_string_equal(c.peer.key_file, key);
+	/* [node] user: the line that set it, 0 for the default */
+	assert_int_equal(c.user_line, 0);
+	at = build(&b, "node", "user = nobody");
+	write_file(conf, b.text, b.len, 0644);
+	assert_int_equal(config_load(conf, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.user_line, at);
+	assert_string_equal(c.node.user, "nobody");
+}
+
 static void test_load_string(void **state)
 {
 	struct config c;
@@ -1060,6 +1087,7 @@ static void round_trip(const char *text, bool derived)
 	assert_int_equal(c1.monitor.timeout_set, !derived);
 	assert_true(c2.monitor.timeout_set); /* printed, so set: same value */
 	c2.monitor.timeout_set = c1.monitor.timeout_set;
+	c2.user_line = c1.user_line; /* a line number: printed files place keys anew */
 	assert_memory_equal(&c1, &c2, sizeof(c1));
 }
 
@@ -1205,6 +1233,7 @@ int main(void)
 		cmocka_unit_test(test_peer_rules),
 		cmocka_unit_test(test_key_file),
 		cmocka_unit_test(test_load_string),
+		cmocka_unit_test(test_load_key_held),
 		cmocka_unit_test(test_untouched_on_error),
 		cmocka_unit_test(test_error_truncated_to_buffer),
 		cmocka_unit_test(test_monitor_timeout_derived),

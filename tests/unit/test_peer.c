@@ -49,6 +49,8 @@ struct side {
 	uint64_t lost_ms[REC_MAX];
 	struct wire_msg msg[REC_MAX];
 	enum wire_reject reject[REC_MAX];
+	struct peer_limit_note reject_limit[REC_MAX];
+	char reject_from[REC_MAX][CONFIG_ADDR_TEXT];
 };
 
 /* A hand-driven client: raw bytes, or the codec spoken by the test itself. */
@@ -152,7 +154,7 @@ static void cb_msg(void *arg, struct peer_conn *c, const struct wire_msg *m)
 		assert_int_equal(peer_send(s->link, c, m), 0);
 }
 
-static void cb_reject(void *arg, struct peer_conn *c, enum wire_reject why)
+static void cb_reject(void *arg, struct peer_conn *c, const struct peer_reject *r)
 {
 	struct side *s = arg;
 	int i = s->n_reject++;
@@ -160,8 +162,12 @@ static void cb_reject(void *arg, struct peer_conn *c, enum wire_reject why)
 	/* the connection is already closing when this is reported */
 	assert_int_equal(peer_send(s->link, c, &(struct wire_msg){ .type = WIRE_MSG_DRAIN_DONE }),
 	    -ENOTCONN);
-	if (i < REC_MAX)
-		s->reject[i] = why;
+	assert_ptr_equal(r->from, peer_conn_remote(c));
+	if (i >= REC_MAX)
+		return;
+	s->reject[i] = r->why;
+	s->reject_limit[i] = r->limit;
+	snprintf(s->reject_from[i], sizeof(s->reject_from[i]), "%s", r->from->text);
 }
 
 /* ---- the loop ---- */
@@ -850,6 +856,75 @@ static void test_garbage(void **state)
 	    (unsigned long long)pc.wire.rejected[WIRE_REJECT_STALE_SESSION]);
 }
 
+/* A junk connection from 127.0.0.1, refused and closed: the n-th rejection of the primary. */
+static void junk_once(struct world *w, int n)
+{
+	static const char http[] = "GET / HTTP/1.0\r\n\r\n";
+	struct raw r;
+
+	raw_open(w, &r, listen_port(&w->pri, CONN_MAIN), 0, true);
+	raw_send(&r, http, sizeof(http) - 1);
+	assert_true(run_want(w, (struct want){ .pri_reject = n, .raw_eof = &r }, RUN_MS));
+	raw_close(&r);
+}
+
+/* The rate limit (peer.h): 3 rejections from one address close its idle connection and refuse
+ * the next at accept; the journal bound lets the first and the block through, not the second. */
+static void test_rate_limit(void **state)
+{
+	struct world *w = *state;
+	struct peer_params p = { .timeout_ms = 60000, .limit_rejects = 3 };
+	struct peer_counters pc;
+	struct raw idle, late;
+
+	p.listen[CONN_MAIN] = addr_of("127.0.0.1", 0);
+	side_open(&w->pri, &p, &w->key, &w->hello_pri);
+	raw_open(w, &idle, listen_port(&w->pri, CONN_MAIN), 0, true);
+	for (int i = 1; i <= 3; i++)
+		junk_once(w, i);
+	assert_string_equal(w->pri.reject_from[0], "127.0.0.1");
+	assert_true(w->pri.reject_limit[0].report && !w->pri.reject_limit[0].blocked);
+	assert_false(w->pri.reject_limit[1].report);
+	assert_true(w->pri.reject_limit[2].report && w->pri.reject_limit[2].blocked);
+	assert_int_equal(w->pri.reject_limit[2].rejects, 3);
+	assert_int_equal(w->pri.reject_limit[2].unreported, 1);
+	assert_true(run_want(w, (struct want){ .pri_lost = 4, .raw_eof = &idle }, RUN_MS));
+	raw_close(&idle);
+	raw_open(w, &late, listen_port(&w->pri, CONN_MAIN), 0, true);
+	assert_true(run_want(w, (struct want){ .raw_eof = &late }, RUN_MS));
+	raw_close(&late);
+	peer_link_counters(w->pri.link, &pc);
+	assert_int_equal(pc.rate_limited, 1);
+	assert_int_equal(pc.rate_limit_closed, 1);
+	assert_int_equal(pc.rate_limit_refused, 1);
+	assert_int_equal(pc.rejects_unreported, 1);
+	assert_int_equal(pc.wire.rejected[WIRE_REJECT_BAD_MAGIC], 3);
+	assert_int_equal(w->pri.n_lost, 4); /* the refused one never became a connection */
+}
+
+/* The peer's own address is never blocked, however much it sends; its reports stay bounded. */
+static void test_rate_limit_spares_peer(void **state)
+{
+	struct world *w = *state;
+	struct peer_params p = { .timeout_ms = 60000, .limit_rejects = 2 };
+	struct peer_counters pc;
+
+	p.listen[CONN_MAIN] = addr_of("127.0.0.1", 0);
+	p.remote[CONN_MAIN] = addr_of("127.0.0.1", 1); /* the peer dials from 127.0.0.1 */
+	side_open(&w->pri, &p, &w->key, &w->hello_pri);
+	for (int i = 1; i <= 5; i++)
+		junk_once(w, i);
+	peer_link_counters(w->pri.link, &pc);
+	assert_int_equal(pc.rate_limited + pc.rate_limit_refused + pc.rate_limit_closed, 0);
+	assert_int_equal(pc.rejects_unreported, 4);
+	for (int i = 0; i < 5; i++)
+		assert_false(w->pri.reject_limit[i].blocked);
+	/* and the real backup still comes up from it */
+	open_backup_to(w, &w->key, listen_port(&w->pri, CONN_MAIN), 0);
+	assert_int_equal(peer_dial(w->bak.link, CONN_MAIN, NULL), 0);
+	assert_true(run_want(w, (struct want){ .pri_up = 1, .bak_up = 1 }, RUN_MS));
+}
+
 /* Frames cut into small pieces arrive whole: the input buffer waits for the rest (-EAGAIN). */
 static void test_fragmented(void **state)
 {
@@ -1196,6 +1271,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dial_blackhole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limit_spares_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fragmented, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_hello, setup, teardown),
