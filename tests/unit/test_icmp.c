@@ -425,13 +425,15 @@ static void test_all_answered_ends_early(void **state)
 	(void)state;
 	world_up();
 	start_prober();
-	assert_int_equal(icmp_probe(C.ic, 1, t, 4, 3000, -1), 0);
+	/* Early: well before the 10 s timeout (loopback answers in microseconds; the margin is for
+	 * a loaded machine, not a speed claim). */
+	assert_int_equal(icmp_probe(C.ic, 1, t, 4, 10000, -1), 0);
 	run_until(1);
 	assert_false(C.r[0].timed_out);
-	assert_true(C.r[0].duration_ms < 1000);
+	assert_true(C.r[0].duration_ms < 5000);
 	for (size_t i = 0; i < 4; i++) {
 		assert_true(C.r[0].t[i].answered);
-		assert_true(C.r[0].t[i].rtt_us < 1000000);
+		assert_true(C.r[0].t[i].rtt_us < 5000000);
 	}
 }
 
