@@ -131,6 +131,9 @@ enum vigild_hook {
 	HOOK_COUNT
 };
 void vigild_hook_run(struct vigild *v, enum vigild_hook h, enum vg_reason reason);
+/* At stop: end the loop once the running hooks are done (discontinue), bounded by their timeout. */
+void vigild_hooks_stop(struct vigild *v);
+void vigild_hooks_free(void);
 void vigild_local_check(struct vigild *v);
 
 /* flight.c: the flight recorder */

@@ -9,6 +9,7 @@
 #include "check.h"
 #include "daemon.h"
 #include "log.h"
+#include "loop.h"
 #include "proc.h"
 
 static const char *const hook_names[HOOK_COUNT] = {
@@ -21,7 +22,25 @@ static const char *const hook_names[HOOK_COUNT] = {
 struct hook_run {
 	struct vigild *v;
 	enum vigild_hook hook;
+	struct proc *proc;
+	struct hook_run *next;
 };
+
+/* Hooks still running: a stop waits for them (discontinue runs at stop), bounded. */
+static struct hook_run *running;
+static struct loop_timer *stop_timer;
+
+#define STOP_REAP_MS 100 /* after cancelling at the stop deadline: time to reap the groups */
+
+static void run_unlink(struct hook_run *run)
+{
+	for (struct hook_run **p = &running; *p != NULL; p = &(*p)->next) {
+		if (*p == run) {
+			*p = run->next;
+			return;
+		}
+	}
+}
 
 static const struct config_cmd *hook_cmd(const struct vigild *v, enum vigild_hook h)
 {
@@ -117,7 +136,10 @@ static void hook_done(const struct proc_result *r, void *arg)
 		sync_feed_core(v, r);
 	else
 		hook_feed_core(v, run->hook, ok);
+	run_unlink(run);
 	free(run);
+	if (v->stopping && running == NULL)
+		loop_stop(v->loop);
 }
 
 static void hook_spawn(struct vigild *v, enum vigild_hook h, enum vg_reason reason,
@@ -141,13 +163,64 @@ static void hook_spawn(struct vigild *v, enum vigild_hook h, enum vg_reason reas
 	}
 	*run = (struct hook_run){ .v = v, .hook = h };
 	v->counters.hooks_run++;
-	r = proc_run(v->loop, &spec, hook_done, run, NULL);
+	r = proc_run(v->loop, &spec, hook_done, run, &run->proc);
+	if (r == 0) {
+		run->next = running;
+		running = run;
+	}
 	if (r < 0) {
 		free(run);
 		errno = -r;
 		vigild_journal(v, "hook", "%s: cannot be started (errno %d)", hook_names[h], -r);
 		hook_feed_core(v, h, false);
 	}
+}
+
+static void stop_now(void *arg)
+{
+	loop_stop(((struct vigild *)arg)->loop);
+}
+
+/* The stop deadline passed: the hooks still running are killed (their groups), and the loop
+ * runs STOP_REAP_MS more so they are reaped. */
+static void stop_deadline(void *arg)
+{
+	struct vigild *v = arg;
+
+	while (running != NULL) {
+		struct hook_run *run = running;
+
+		running = run->next;
+		vigild_journal(v, "hook", "%s killed: vigild stops", hook_names[run->hook]);
+		proc_cancel(run->proc);
+		free(run);
+	}
+	loop_timer_free(stop_timer);
+	stop_timer = loop_timer_new(v->loop, stop_now, v);
+	if (stop_timer == NULL ||
+	    loop_timer_at(stop_timer, loop_now_ms(v->loop) + STOP_REAP_MS) < 0)
+		loop_stop(v->loop);
+}
+
+/* SPEC: a primary runs discontinue when it stops: the loop ends when the hooks are done, at the
+ * latest at their timeout (and a second). */
+void vigild_hooks_stop(struct vigild *v)
+{
+	uint64_t deadline = loop_now_ms(v->loop) + v->cfg.hooks.timeout_ms + 1000;
+
+	if (running == NULL) {
+		loop_stop(v->loop);
+		return;
+	}
+	stop_timer = loop_timer_new(v->loop, stop_deadline, v);
+	if (stop_timer == NULL || loop_timer_at(stop_timer, deadline) < 0)
+		stop_deadline(v);
+}
+
+void vigild_hooks_free(void)
+{
+	loop_timer_free(stop_timer);
+	stop_timer = NULL;
 }
 
 void vigild_hook_run(struct vigild *v, enum vigild_hook h, enum vg_reason reason)

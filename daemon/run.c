@@ -22,10 +22,12 @@ static void on_sigterm(int signo, void *arg)
 {
 	struct vigild *v = arg;
 
+	if (v->stopping)
+		return; /* a second signal while the hooks finish */
 	log_info("signal %d: stopping", signo);
 	v->stopping = true;
 	vigild_post_type(v, EV_STOP);
-	loop_stop(v->loop);
+	vigild_hooks_stop(v); /* the loop ends when discontinue is done */
 }
 
 static void start_netwatch(struct vigild *v);
@@ -248,6 +250,7 @@ static void stop_parts(struct vigild *v)
 	check_free(v->local_check);
 	check_free(v->next_check);
 	check_free(v->check);
+	vigild_hooks_free();
 	loop_timer_free(v->core_timer);
 	notify_free(v->notify);
 	store_close(v->store);

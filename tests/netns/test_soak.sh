@@ -21,7 +21,7 @@
 #    without reason by a restart of that node's own vigild, each within the fault's decision
 #    bound after the window closed; no other reason (no false switchover), no "error" record,
 #    no journal error or dropped event in either vigild's counters;
-#  - no split brain left standing: one primary, one steady backup that sees it, held for the
+#  - no split brain left standing: one primary, one steady backup watching it, held for the
 #    longest automatic switch the configuration allows.
 # SOAK_SEED fixes the random choices (printed, so a failure can be replayed).
 # netns-timeout: 330
@@ -175,9 +175,9 @@ sample
 soak_end=$(now_ms)
 log "soak: $cycles cycles in $(((soak_end - soak_start) / 1000)) s; faults: $(awk '{ print $1 }' "$FAULTS" | sort | uniq -c | awk '{ printf "%s%s %d", s, $2, $1; s = ", " }')"
 
-# 1. No split brain left standing: one primary, a steady backup that sees it, for the longest
-#    automatic switch (a second primary would show up as the backup's state or peer.state).
-hold_for "$Q_NODE" "$STEADY_BACKUP"' and .peer.state == "primary"' "$(bound_ms "$(formula longest)")" ||
+# 1. No split brain left standing: one primary and a steady backup watching it (both
+#    connections up, the module answering through it), held for the longest automatic switch.
+hold_for "$Q_NODE" "$STEADY_BACKUP" "$(bound_ms "$(formula longest)")" ||
     fail "after the soak: node-$Q_NODE did not stay a steady backup"
 expect "$P_NODE" state primary
 

@@ -290,8 +290,9 @@ static int connect_to(const struct opts *o)
 		fprintf(stderr, "forge-peer: %s: not an IPv4 address or no socket\n", o->host);
 		goto fail;
 	}
-	if (o->bind != NULL && (inet_pton(AF_INET, o->bind, &la.sin_addr) != 1 ||
-	                           bind(fd, (struct sockaddr *)&la, sizeof(la)) < 0)) {
+	if (o->bind != NULL &&
+	    (inet_pton(AF_INET, o->bind, &la.sin_addr) != 1 ||
+	        bind(fd, (struct sockaddr *)&la, sizeof(la)) < 0)) {
 		fprintf(stderr, "forge-peer: bind %s: %s\n", o->bind, strerror(errno));
 		goto fail;
 	}
@@ -397,8 +398,12 @@ static size_t make_open(const struct wire_key *k, uint8_t *buf)
 static void hello_facts(const struct opts *o, enum vg_state state, uint64_t gen,
     struct wire_hello *h)
 {
-	*h = (struct wire_hello){ .role_a = true, .state = state, .generation = gen,
-		.channel = CONN_MAIN, .dscp = WIRE_DSCP_NONE, .sync = SYNC_IN,
+	*h = (struct wire_hello){ .role_a = true,
+		.state = state,
+		.generation = gen,
+		.channel = CONN_MAIN,
+		.dscp = WIRE_DSCP_NONE,
+		.sync = SYNC_IN,
 		.module_responding = true };
 	snprintf(h->node, sizeof(h->node), "%s", o->node);
 	snprintf(h->software, sizeof(h->software), "%s", FORGE_SOFTWARE);
@@ -486,7 +491,8 @@ static size_t plain_attack(const struct opts *o, const struct stream *cap, uint8
 	if (strcmp(o->attack, "auth-none") == 0)
 		wire_key_init_none(&k);
 	if (strcmp(o->attack, "forged-id") == 0)
-		memcpy(k.pair_id, cap->b + OFF_PAIR, WIRE_PAIR_ID_LEN); /* in clear in every header */
+		memcpy(k.pair_id, cap->b + OFF_PAIR,
+		    WIRE_PAIR_ID_LEN); /* in clear in every header */
 	len = make_open(&k, buf);
 	if (strcmp(o->attack, "bad-version") == 0)
 		buf[OFF_VERSION] = WIRE_PROTOCOL_VERSION + 1;
@@ -521,8 +527,8 @@ static bool needs_capture(const char *a)
 }
 
 /* Replay the captured OPEN, read the victim's HELLO, send the forged frames. */
-static int forge_after_open(const struct opts *o, int fd, const struct stream *cap,
-    size_t *sent, int64_t deadline_ms)
+static int forge_after_open(const struct opts *o, int fd, const struct stream *cap, size_t *sent,
+    int64_t deadline_ms)
 {
 	uint8_t hdr[WIRE_FRAME_MAX], out[4 * WIRE_FRAME_MAX];
 	struct wire_session d;
@@ -580,8 +586,8 @@ static int attack_once(const struct opts *o, const struct stream *cap)
 	}
 	closed = wait_closed(fd, deadline_ms, &got);
 	close(fd);
-	printf("forge-peer %s: sent %zu bytes, got %zu bytes, %s after %" PRId64 " ms\n",
-	    o->attack, sent, got, closed ? "closed by the peer" : "STILL OPEN", now_ms() - t0);
+	printf("forge-peer %s: sent %zu bytes, got %zu bytes, %s after %" PRId64 " ms\n", o->attack,
+	    sent, got, closed ? "closed by the peer" : "STILL OPEN", now_ms() - t0);
 	return closed ? 0 : 1;
 }
 
