@@ -233,7 +233,9 @@ until_match() {
 
 # trap_seen NOTIFICATION PATTERN: snmptrapd logged that notification with PATTERN among its objects.
 trap_seen() {
-	grep "VIGIL-MIB::$1" "$S/traps.log" 2>/dev/null | grep -q -- "$2"
+	local lines # captured first: grep -q may close the pipe early (pipefail)
+	lines=$(grep "VIGIL-MIB::$1" "$S/traps.log" 2>/dev/null) || return 1
+	grep -q -- "$2" <<<"$lines"
 }
 
 # wait_trap NOTIFICATION PATTERN TIMEOUT_MS

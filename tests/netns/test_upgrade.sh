@@ -34,9 +34,9 @@ expect b last_switch null
 expect a state primary
 expect a peer.state upgrade-higher
 # (grep without -q: it reads to the end, so vigilctl never dies of SIGPIPE under pipefail)
-vigilctl_in b events -n 50 | grep 'software versions differ' >/dev/null ||
+grep -q 'software versions differ' <<<"$(vigilctl_in b events -n 50)" ||
     fail "node-b: the journal does not say why it is in upgrade-higher"
-vigilctl_in b status | grep '^state .*manual switch only' >/dev/null ||
+grep -q '^state .*manual switch only' <<<"$(vigilctl_in b status)" ||
     fail "node-b: human status does not say that only a manual switch switches"
 
 # The fault that switches at once in backup: here the verdict is reached and the switch withheld.
@@ -54,7 +54,7 @@ hold_for b ".state == \"upgrade-higher\" and $WITHHELD" "$hold" || fail "node-b 
 expect b last_switch null
 expect a state primary
 hook_logged b commence && fail "node-b ran commence without a switch"
-vigilctl_in b events -n 50 | grep 'withheld' >/dev/null || fail "node-b: the withheld switch is not journaled"
+grep -q 'withheld' <<<"$(vigilctl_in b events -n 50)" || fail "node-b: the withheld switch is not journaled"
 
 # switch without --force: refused (exit 1), the reason names --force; nothing changes.
 rc=0

@@ -1116,6 +1116,30 @@ vigild_fds() {
 	find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
 }
 
+# vigild_fd_report NODE: each open descriptor of the node's vigild and what it is; a socket
+# with its protocol, from the namespace's /proc/PID/net tables (tcp, udp, raw, unix, netlink,
+# packet, and their IPv6 twins). For a failure message.
+vigild_fd_report() {
+	local pid fd target ino proto t
+	pid=$(vigild_pid "$1")
+	in_ns_pid "node-$1" "$pid" || return 0
+	for fd in /proc/"$pid"/fd/*; do
+		target=$(readlink "$fd" 2>/dev/null) || continue
+		proto=""
+		if [[ $target =~ ^socket:\[([0-9]+)\]$ ]]; then
+			ino=${BASH_REMATCH[1]}
+			for t in tcp tcp6 udp udp6 raw raw6 icmp icmp6 unix netlink packet; do
+				[[ -r /proc/$pid/net/$t ]] || continue
+				if awk -v i="$ino" '{ for (k = 1; k <= NF; k++) if ($k == i) f = 1 } END { exit !f }' "/proc/$pid/net/$t"; then
+					proto=" ($t)"
+					break
+				fi
+			done
+		fi
+		echo "  fd ${fd##*/} -> $target$proto"
+	done
+}
+
 # vigild_mem_kb NODE FIELD: VmRSS or VmHWM (kB) of the node's running vigild.
 vigild_mem_kb() {
 	local pid
