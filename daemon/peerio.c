@@ -74,9 +74,15 @@ static void on_up(void *arg, struct peer_conn *c, const struct wire_hello *h)
 	struct vigild *v = arg;
 	enum vg_conn ch = peer_conn_channel(c);
 
+	bool answered = v->peer_info.module_responding;
+
 	tag_aux(v, c, h);
 	v->peer_hello = *h;
 	v->peer_info = info_from_hello(v, h);
+	/* A primary knows from the module pings it answers (note_backup_view); a hello on the
+	 * backup's second connection, written before its first pong, must not undo that. */
+	if (v->core.state == ST_PRIMARY && answered)
+		v->peer_info.module_responding = true;
 	if (peer_conn_outgoing(c) && ch < CONN_COUNT && v->out[ch] == c) {
 		post_peer(v, EV_CONN_UP, ch);
 		return;
