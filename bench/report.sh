@@ -45,9 +45,9 @@ plot_data() { # plot_data PROFILE
 		$m.faults[] as $f | [$runs[] | select(.fault == $f)] as $fr | select($fr | length > 0) |
 		["\($f) (\($fr[0].expect | expect_text))"] +
 		([$m.systems[] as $s | [$fr[] | select(.system == $s)] as $r |
-			[$r[] | select(.decision_ms != null) | .decision_ms / 1000 | if . < 0.01 then 0.01 else . end] as $d |
+			[$r[] | select(.decision_ms != null) | .decision_ms / 1000 | if . < 0.002 then 0.002 else . end] as $d |
 			(if ($d | length) == 0 then ["-", "-", "-"] else [($d | sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end), ($d | min), ($d | max)] end) +
-			(if ($r | any(.right | not)) then ["x", (if ($d | length) == 0 then 0.015 else ($d | max) * 1.6 end)] else ["-", "-"] end)] | add)
+			(if ($r | any(.right | not)) then ["x", (if ($d | length) == 0 then 0.0015 else ($d | max) * 1.6 end)] else ["-", "-"] end)] | add)
 		| map(tostring) | join("\t")' "$R"
 }
 
@@ -62,7 +62,7 @@ plot() {
 	# histogram errorbars, gap 1.5: bars of width 1 / (ns + 1.5) around each cluster's integer x
 	width=$(awk -v n="$ns" 'BEGIN { printf "%.4f", 1 / (n + 1.5) }')
 	{
-		echo "set terminal svg size 1200,$((400 * n + 60)) dynamic enhanced font 'Sans,11'"
+		echo "set terminal svg size 1200,$((440 * n + 60)) dynamic enhanced font 'Sans,11'"
 		echo "set output '$OUT/decision.svg'"
 		echo "set datafile separator tab"
 		echo "set datafile missing '-'"
@@ -70,11 +70,12 @@ plot() {
 		echo "set style histogram errorbars gap 1.5 lw 1"
 		echo "set style fill solid 0.8 border -1"
 		echo "set logscale y"
-		echo "set yrange [0.01:300]"
+		echo "set yrange [0.001:300]"
 		echo "set ylabel 'decision time (s), log scale'"
 		echo "set grid ytics"
-		echo "set key top left"
-		echo "set xtics noenhanced"
+		echo "set key outside top center horizontal"
+		echo "set xtics noenhanced rotate by -15"
+		echo "set bmargin 4"
 		printf '%s\n' "set multiplot layout $n,1 title \"Fault to decision: the backup takes the role (vigil on network-down: the hold)\\nbars: median of the runs, whiskers: min to max, no bar: no switch within the window, x: wrong in at least one run\" font ',11'"
 		for p in $profiles; do
 			dat=$RAW/decision-$p.dat
@@ -104,10 +105,9 @@ plot() {
 glance_md() {
 	jq -r --arg p "$1" "$JQ_DEFS"'
 		.meta as $m | [.summary[] | select(.profile == $p)] as $s |
-		"| fault | right answer | " + ($m.systems | map(sysname) | join(" | ")) + " | verdict |",
-		"|---|---|" + ($m.systems | map("---|") | join("")) + "---|",
+		"| fault | right answer | " + ($m.systems | map(sysname) | join(" | ")) + " |",
+		"|---|---|" + ($m.systems | map("---|") | join("")),
 		($m.faults[] as $f | [$s[] | select(.fault == $f)] as $r | select($r | length > 0) |
-			([.verdicts[] | select(.profile == $p and .fault == $f)][0].verdict // "") as $v |
 			"| \($f) | \($r[0].expect | expect_text) | " +
 			([$m.systems[] as $sys | [$r[] | select(.system == $sys)][0] |
 				if . == null then "-" else
@@ -116,7 +116,11 @@ glance_md() {
 				 elif .held > 0 then "hold \(.decision_ms.median | fmt_ms)"
 				 else "no switch" end) +
 				(if .split_ms.median > 0 then ", split \(.split_ms.median | fmt_ms)\(if .split_at_end > 0 then "+" else "" end)" else "" end)
-				end] | join(" | ")) + " | \($v) |")' "$R"
+				end] | join(" | ")) + " |")' "$R"
+	echo
+	jq -r --arg p "$1" "$JQ_DEFS"'
+		.meta as $m | [.verdicts[] | select(.profile == $p)] | sort_by(.fault | fault_order($m))[] |
+		"- **\(.fault)**: \(.verdict)."' "$R"
 }
 
 decisions_md() { # decisions_md PROFILE
@@ -126,10 +130,6 @@ decisions_md() { # decisions_md PROFILE
 		"|---|---|---|---|---|---|---|---|",
 		([.summary[] | select(.profile == $p)] | sort_by([(.fault | fault_order($m)), (.system as $s | $m.systems | index($s))])[] |
 		"| \(.fault) (\(.expect | expect_text)) | \(.system | sysname) | \(.right)/\(.n)\(if .right < .n then " ✗" else "" end) | \(.decision_ms.median | fmt_ms) | \(.decision_ms.p95 | fmt_ms) | \(.decision_ms.max | fmt_ms) | \(.switched) / \(.held) / \(.n - .switched - .held)\(if .verdicts != [] then " (" + (.verdicts | join(", ")) + ")" else "" end) | \(.split_ms.median | fmt_ms) / \(.split_ms.max | fmt_ms)\(if .split_at_end > 0 then " (still split at the end: \(.split_at_end)/\(.n))" else "" end) |")' "$R"
-	echo
-	jq -r --arg p "$1" "$JQ_DEFS"'
-		.meta as $m | [.verdicts[] | select(.profile == $p)] | sort_by(.fault | fault_order($m))[] |
-		"- **\(.fault)**: \(.verdict)."' "$R"
 }
 
 loss_md() {
@@ -186,20 +186,21 @@ beats_md() {
 	fi
 	echo
 	jq -r "$JQ_DEFS"'
-		.meta as $m | (.binaries | map({(.name): .}) | add) as $b |
 		[.steady | group_by(.profile)[] | (map(select(.system == "vigil")) | first) as $v | select($v != null) |
-			.[] | select(.system != "vigil") |
-			select(.pps.backup < $v.pps.backup or .cpu_s_per_h.backup < $v.cpu_s_per_h.backup or .cpu_s_per_h.primary < $v.cpu_s_per_h.primary) |
-			"- **\(.profile) profile, \(.system | sysname)**: " +
-			([if .pps.backup < $v.pps.backup then "\(.pps.backup | r1) packets/s on the backup'"'"'s wire vs vigil'"'"'s \($v.pps.backup | r1)" else empty end,
-			  if .cpu_s_per_h.backup < $v.cpu_s_per_h.backup then "\(.cpu_s_per_h.backup | r2) CPU s/h on the backup vs \($v.cpu_s_per_h.backup | r2)" else empty end,
-			  if .cpu_s_per_h.primary < $v.cpu_s_per_h.primary then "\(.cpu_s_per_h.primary | r2) CPU s/h on the primary vs \($v.cpu_s_per_h.primary | r2)" else empty end] | join(", ")) +
-			". VRRP is one advert per advert_int, one way, from the master; vigil'"'"'s backup asks and the primary answers: a notifier ping every ping_delay and a module ping every module timeout, over TCP (acknowledgements included), on two connections."] as $res |
-		if ($res | length) > 0 then "Resources, where keepalived costs less:", "", $res[] else "Resources: keepalived cost more than vigil on every steady-state figure measured." end' "$R"
+			[.[] | select(.system != "vigil")] as $k |
+			([$k[] | select(.pps.backup < $v.pps.backup) | "\(.system | sysname) \(.pps.backup | r1)"] | join(", ")) as $pps |
+			([$k[] | select(.cpu_s_per_h.backup < $v.cpu_s_per_h.backup) | "\(.system | sysname) \(.cpu_s_per_h.backup | r2)"] | join(", ")) as $cb |
+			([$k[] | select(.cpu_s_per_h.primary < $v.cpu_s_per_h.primary) | "\(.system | sysname) \(.cpu_s_per_h.primary | r2)"] | join(", ")) as $cp |
+			([$k[] | select(.vmhwm_kb.backup < $v.vmhwm_kb.backup) | "\(.system | sysname) \(.vmhwm_kb.backup) kB"] | join(", ")) as $mem |
+			[if $pps != "" then "- **\(.[0].profile) profile, packets/s on the backup'"'"'s eth0**: \($pps) vs vigil \($v.pps.backup | r1). VRRP is one advert per advert_int, one way, from the master (and keepalived (2) adds one echo a second); vigil'"'"'s backup asks and the primary answers: a notifier ping every ping_delay on each of its two connections and a module ping every module timeout, over TCP, acknowledgements included." else empty end,
+			 if $cb != "" then "- **\(.[0].profile) profile, CPU s/h on the backup**: \($cb) vs vigil \($v.cpu_s_per_h.backup | r2)." else empty end,
+			 if $cp != "" then "- **\(.[0].profile) profile, CPU s/h on the primary**: \($cp) vs vigil \($v.cpu_s_per_h.primary | r2)." else empty end,
+			 if $mem != "" then "- **\(.[0].profile) profile, VmHWM on the backup**: \($mem) vs vigil \($v.vmhwm_kb.backup) kB." else empty end][]] as $res |
+		if ($res | length) > 0 then "Resources, where keepalived costs less:", "", $res[] else "Resources: keepalived cost more than vigil on every steady-state figure measured (memory, CPU, packets)." end' "$R"
 	echo
 	jq -r '(.binaries | map({(.name): .}) | add) as $b |
 		if $b.keepalived.stripped_bytes < $b.vigild.stripped_bytes then
-		"Binary size: keepalived \($b.keepalived.stripped_bytes / 1024 | round) KiB stripped vs vigild \($b.vigild.stripped_bytes / 1024 | round) KiB: vigild links its libraries'"'"' code it uses, keepalived is built with dynamic libraries only (\($b.keepalived.shared_libs) shared libraries vs \($b.vigild.shared_libs))."
+		"Binary size: keepalived \($b.keepalived.stripped_bytes / 1024 | round) KiB stripped vs vigild \($b.vigild.stripped_bytes / 1024 | round) KiB (shared libraries: \($b.keepalived.shared_libs) vs \($b.vigild.shared_libs))."
 		else empty end' "$R"
 }
 
@@ -253,11 +254,11 @@ report_md() {
 	for p in $(jq -r '.meta.profiles[]' "$R"); do
 		echo "### Profile $p"
 		echo
-		echo "At a glance: right runs, the median decision (hold: vigil's network-down hold), the median split brain (+: still split when the run stopped watching)."
+		echo "At a glance: right runs, the median decision (hold: vigil's network-down hold), the median split brain (+: still split when the run stopped watching); then the verdict per fault."
 		echo
 		glance_md "$p"
 		echo
-		echo "In full:"
+		echo "In full (p95 is the nearest rank: with 3 runs, the max):"
 		echo
 		decisions_md "$p"
 		echo

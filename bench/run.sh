@@ -27,7 +27,7 @@ export TMPDIR=${BENCH_TMPDIR:-/var/tmp}
 TOPO_PREFIX=${TOPO_PREFIX:-vgb$$r$RANDOM}
 # shellcheck source-path=SCRIPTDIR source=../tests/netns/topo.sh
 . "$(dirname "$0")/../tests/netns/topo.sh"
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 BENCH_SMOKE=${BENCH_SMOKE:-0}
@@ -307,7 +307,7 @@ save_configs() { # save_configs PROFILE
 topo_up
 {
 	jq -n --arg date "$(date -u +%FT%TZ)" --arg kernel "$(uname -sr)" --arg cpu "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
-	    --argjson nproc "$(nproc)" --arg vigil "$(git -C "$TOPO_ROOT" describe --always --dirty 2>/dev/null || echo unknown)" \
+	    --argjson nproc "$(nproc)" --arg vigil "$(git -C "$TOPO_ROOT" describe --always --dirty 2>/dev/null || echo "unknown (not a git checkout)")" \
 	    --arg keepalived "$(keepalived -v 2>&1 | head -n 1)" --argjson n "$BENCH_N" --arg profiles "$PROFILES" \
 	    --arg systems "$BENCH_SYSTEMS" --arg faults "$BENCH_FAULTS" --arg loss "$BENCH_LOSS" \
 	    --argjson loss_s "$BENCH_LOSS_S" --argjson steady_s "$BENCH_STEADY_S" --argjson seed "$BENCH_SEED" \

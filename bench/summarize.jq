@@ -49,7 +49,10 @@ def speed($rows):
 
 def splits($rows):
 	[$rows[] | select(.split_ms.max > 0) |
-		"\(.system | sysname) split brain \(.split_ms.median | fmt_ms) median\(if .split_at_end > 0 then ", still split when the run stopped watching in \(.split_at_end)/\(.n)" else "" end)"] | join("; ");
+		"\(.system | sysname) split brain " +
+		(if .split_ms.median > 0 then "\(.split_ms.median | fmt_ms) median"
+		 else "up to \(.split_ms.max | fmt_ms) (median 0)" end) +
+		(if .split_at_end > 0 then ", still split when the run stopped watching in \(.split_at_end)/\(.n)" else "" end)] | join("; ");
 
 def verdict($rows):
 	$rows[0] as $f |
