@@ -54,7 +54,7 @@ hold_for b ".state == \"upgrade-higher\" and $WITHHELD" "$hold" || fail "node-b 
 expect b last_switch null
 expect a state primary
 hook_logged b commence && fail "node-b ran commence without a switch"
-grep -q 'withheld' <<<"$(vigilctl_in b events -n 50)" || fail "node-b: the withheld switch is not journaled"
+grep -q 'withheld' <<<"$(vigilctl_in b events -n 1000)" || fail "node-b: the withheld switch is not journaled"
 
 # switch without --force: refused (exit 1), the reason names --force; nothing changes.
 rc=0
