@@ -3,12 +3,12 @@
 #   make deps         Debian packages for the build and the tests (root, idempotent)
 #   make              build/vigild, build/vigilctl
 #   make keys         examples/*/pair.key (made here, never committed: git does not keep 0600)
-#   make check        build, each header alone, unit tests, shell tests, fuzz replays, the namespace
-#                     suite (root); closes with "tests: N passed, N failed"
+#   make check        build, each header alone, format, unit tests, shell tests, fuzz replays,
+#                     the namespace suite (root); closes with "tests: N passed, N failed"
 #   make asan         the same on an ASan + UBSan build in build-asan/ (the whole namespace suite)
 #   make netns        the namespace suite alone; make fuzz: libFuzzer, FUZZ_TIME s a target
 #   make demo         a pair in network namespaces, the module killed, the backup's decision
-#   make format-check clang-format --dry-run over the C sources (not part of check)
+#   make format-check clang-format --dry-run over the C sources (the first step of check)
 #   make clean        remove build/ and build-asan/ (distclean also removes the example keys)
 
 CC       ?= cc
@@ -26,11 +26,11 @@ RESULTS   = $(BUILD)/results
 # Debian packages the build and every test need (make deps): the compiler, pkg-config,
 # the libraries below, cmocka, jq (the shell tests read simulate --json with it), the
 # namespace tests' tools (iproute2, nftables, procps, iputils-ping) and clang with its
-# sanitizer runtime for `make fuzz` (libFuzzer).
+# sanitizer runtime for `make fuzz` (libFuzzer), clang-format for `make format-check`.
 DEB_PKGS := build-essential pkg-config libinih-dev libjson-c-dev libcmocka-dev \
             libevent-dev libsodium-dev liboping-dev libnl-3-dev libnl-route-3-dev libpcap-dev libnftnl-dev libmnl-dev \
             libcap-ng-dev jq \
-            iproute2 nftables procps iputils-ping tcpdump socat clang libclang-rt-14-dev
+            iproute2 nftables procps iputils-ping tcpdump socat clang libclang-rt-14-dev clang-format
 
 # inih: vigil.conf syntax; json-c: JSON output; libevent_core: vigild's loop (daemon/loop.c
 # only); libsodium: the peer link's MAC; liboping: the ICMP probes (probe/, in a worker
@@ -207,6 +207,9 @@ fuzz-replay: $(FUZZ_BINS)
 
 # libFuzzer (clang) on each target for FUZZ_TIME seconds; new inputs and crash files go to
 # build/fuzz-lf/, not the corpus (a crash kept becomes tests/fuzz/corpus/NAME/crash-WHAT).
+# FUZZ_SEED=N fixes libFuzzer's seed: CI uses one, so a green run explores the same inputs
+# again (a longer local run with that seed covers what CI will try); unset, each run differs.
+FUZZ_SEED ?=
 fuzz: $(addprefix fuzz-run-,$(FUZZ_NAMES))
 
 fuzz-run-%: | pkgcheck
@@ -214,7 +217,7 @@ fuzz-run-%: | pkgcheck
 	clang -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	  -o $(BUILD)/fuzz-lf/fuzz_$* tests/fuzz/fuzz_$*.c $(FUZZ_SRCS_$*) $(PKG_LIBS)
-	$(BUILD)/fuzz-lf/fuzz_$* -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	$(BUILD)/fuzz-lf/fuzz_$* -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(FUZZ_SEED:%=-seed=%) \
 	  -artifact_prefix=$(BUILD)/fuzz-lf/$*- $(BUILD)/fuzz-lf/new-$* tests/fuzz/corpus/$*
 
 # Namespace integration tests (root): a real pair in network namespaces.
@@ -261,7 +264,7 @@ test-run: all keys tools $(UNIT_BINS) $(FUZZ_BINS) | pkgcheck-test
 	@BUILD=$(BUILD) RESULTS=$(RESULTS) tests/netns/run.sh $(NETNS_SCENARIOS) || :
 	@tests/summary.sh $(BUILD)
 
-check: all headers test-run
+check: all headers format-check test-run
 
 unit: $(UNIT_BINS) | pkgcheck-test
 	@RESULTS=$(RESULTS) tests/run-unit.sh $(UNIT_BINS)

@@ -105,6 +105,9 @@ static int key_line(struct config_parse *p, const char *s, const char *what)
 		return parse_fail(p, p->lineno, what, "a key name is missing before '='");
 	if (p->sec < 0)
 		return parse_fail(p, p->lineno, what, "key outside a section (start with [node])");
+	if (*skip_space(sep + 1) ==
+	    ';') /* printed back as "key = ;x", it would read as a comment */
+		return parse_fail(p, p->lineno, what, "a value must not start with ';'");
 	return 0;
 }
 
@@ -139,6 +142,13 @@ static int line_check(struct config_parse *p, const char *s, size_t n, int num)
 		return parse_fail(p, p->lineno, "syntax", "libinih line buffer too small");
 	if (memchr(s, '\0', n))
 		return parse_fail(p, p->lineno, "syntax", "NUL byte in the line");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+			return parse_fail(p, p->lineno, "syntax",
+			    "control character 0x%02x in the line", c);
+	}
 	if (n > fit) {
 		snprintf(line, sizeof(line), "%.*s", (int)(n < LINE_BUF - 1 ? n : LINE_BUF - 1), s);
 		line_label(skip_space(line), what);

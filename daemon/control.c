@@ -238,7 +238,7 @@ static void group_name(gid_t gid, char *ret, size_t size)
 static int control_setup(struct control *c, const struct control_options *opt)
 {
 	const char *path = opt->socket_path != NULL ? opt->socket_path : CONTROL_SOCKET_DEFAULT;
-	mode_t mode = opt->mode != 0 ? opt->mode
+	mode_t mode = opt->mode != 0                       ? opt->mode
 	    : socket_gid(&opt->policy) != CONTROL_NO_GROUP ? 0660
 	                                                   : 0600;
 

@@ -56,8 +56,9 @@ static int on_act(void *arg, const struct control_caller *who, const struct cont
 		/* not journaled as sent: the text is the caller's, of any content */
 		vigild_journal(v, "command", "drill refused for uid %u: unknown scenario",
 		    (unsigned)who->uid);
-		snprintf(msg, len, "drill refused: scenario must be module, notifier, "
-		                   "primary-unreachable, wan-cut or backup-isolate");
+		snprintf(msg, len,
+		    "drill refused: scenario must be module, notifier, "
+		    "primary-unreachable, wan-cut or backup-isolate");
 		return -EINVAL;
 	}
 	if (strcmp(cmd, "drill") == 0)

@@ -47,12 +47,12 @@ struct vigild_drill {
 	uint32_t id; /* 0: none since start */
 	enum wire_drill scenario;
 	bool live;
-	bool running;  /* from the start until the node is steady again after D */
-	bool lifting;  /* D is over: the blocks are gone, waiting for the node to settle */
+	bool running; /* from the start until the node is steady again after D */
+	bool lifting; /* D is over: the blocks are gone, waiting for the node to settle */
 	bool switched;
 	uint64_t start_ms;
-	uint64_t end_ms;    /* start + D */
-	uint64_t lifted_ms; /* when the blocks were lifted */
+	uint64_t end_ms;         /* start + D */
+	uint64_t lifted_ms;      /* when the blocks were lifted */
 	enum vg_verdict verdict; /* the first verdict other than none during the drill */
 	uint64_t verdict_ms;
 	struct loop_timer *timer;

@@ -26,7 +26,11 @@ static int flight_filter(const struct vigild *v, char *ret, size_t len)
 		for (size_t i = 0; i < n_gw && n < FLIGHT_MAX_TARGETS; i++)
 			t[n++] = gw[i].addr;
 	struct recorder_filter_spec s = {
-		.peer_port = v->cfg.peer.port, .peers = peers, .n_peers = 2, .targets = t, .n_targets = n,
+		.peer_port = v->cfg.peer.port,
+		.peers = peers,
+		.n_peers = 2,
+		.targets = t,
+		.n_targets = n,
 	};
 	return recorder_filter_build(&s, ret, len);
 }
@@ -37,8 +41,10 @@ void vigild_flight_start(struct vigild *v)
 	struct recorder_opts o = { .filter = f };
 
 	if (flight_filter(v, f, sizeof(f)) < 0) {
-		snprintf(v->flight_err, sizeof(v->flight_err), "flight recorder off: no capture filter");
-	} else if (recorder_new(v->loop, &o, &v->recorder, v->flight_err, sizeof(v->flight_err)) < 0) {
+		snprintf(v->flight_err, sizeof(v->flight_err),
+		    "flight recorder off: no capture filter");
+	} else if (recorder_new(v->loop, &o, &v->recorder, v->flight_err, sizeof(v->flight_err)) <
+	    0) {
 		v->recorder = NULL;
 	} else {
 		v->flight_err[0] = '\0';
@@ -67,8 +73,8 @@ void vigild_flight_keep(struct vigild *v)
 
 	if (v->recorder == NULL)
 		return;
-	r = recorder_write_rotating(v->recorder, v->cfg.node.state_dir, wall, RECORDER_FILES_DEFAULT, path,
-				    sizeof(path));
+	r = recorder_write_rotating(v->recorder, v->cfg.node.state_dir, wall,
+	    RECORDER_FILES_DEFAULT, path, sizeof(path));
 	if (r < 0)
 		log_warnx("flight recorder: %s: %s", v->cfg.node.state_dir, strerror(-r));
 	else

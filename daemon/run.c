@@ -52,7 +52,8 @@ static int reload_checks(struct vigild *v, const struct config *fresh, char *msg
 		r = check_new(v->loop, lc, &local);
 	if (r < 0) {
 		check_free(next);
-		snprintf(msg, len, "reload refused: the new check cannot be set up: %s", strerror(-r));
+		snprintf(msg, len, "reload refused: the new check cannot be set up: %s",
+		    strerror(-r));
 		vigild_journal(v, "reload", "%s", msg);
 		return r;
 	}

@@ -190,8 +190,8 @@ static void version_check(struct decide *d)
 
 	if (d->state == ST_RECONNECTING || want == d->state)
 		return; /* reconnecting: checked again at the hellos of its recovery */
-	out_record(d, REC_PEER, "peer software version %s: %s", d->peer.version_cmp == 0 ? "matches" : "differs",
-		   decide_state_name(want));
+	out_record(d, REC_PEER, "peer software version %s: %s",
+	    d->peer.version_cmp == 0 ? "matches" : "differs", decide_state_name(want));
 	set_state(d, want);
 }
 
@@ -426,7 +426,9 @@ static void run_action(struct decide *d, enum fsm_action a)
 	case FA_ASK_HANDOVER:
 		ask_handover(d);
 		break;
-	case FA_VERSION_CHECK: version_check(d); break;
+	case FA_VERSION_CHECK:
+		version_check(d);
+		break;
 	case FA_TAKE_OVER:
 		/* in backup (the primary started it) or a handover this node asked for */
 		if (d->handover_requested || d->state == ST_BACKUP)

@@ -162,7 +162,8 @@ static void side_timers(struct decide *d, enum vg_conn c, bool aux_slot)
 	if (*out && *deadline <= d->now_ms) {
 		*out = false;
 		/* the connection the ping went out on, which may differ from c by now */
-		conn_mark_down(d, aux_slot ? pm->aux_sent_conn : pm->sent_conn, "notifier ping missed");
+		conn_mark_down(d, aux_slot ? pm->aux_sent_conn : pm->sent_conn,
+		    "notifier ping missed");
 		*next = d->now_ms + d->p.ping_delay_ms;
 	}
 	if (*out || *next > d->now_ms)

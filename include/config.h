@@ -157,7 +157,8 @@ int config_load(const char *path, struct config *ret, char *err, size_t errlen);
 int config_load_flags(const char *path, unsigned flags, struct config *ret, char *err,
     size_t errlen);
 /* Same, from a string (fuzzing, tests); name is used in error messages; key_file is checked on disk. */
-int config_load_string(const char *name, const char *text, struct config *ret, char *err, size_t errlen);
+int config_load_string(const char *name, const char *text, struct config *ret, char *err,
+    size_t errlen);
 /* Print the effective configuration as a complete vigil.conf (key_file path kept, never the key). */
 void config_print(const struct config *c, FILE *f);
 /* config_print, handed over one line at a time (no newline): 0 or -ENOMEM. */

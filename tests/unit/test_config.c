@@ -771,6 +771,22 @@ static void test_inline_comments(void **state)
 	expect_error_at("node", "[x] # y", -1, "[x]", "'#' inside a line");
 	/* a ';' not after a blank is no comment: part of the value, refused by its parser */
 	expect_error("module", "timeout = 10s;", "is not a duration");
+	/* "name =;a" would print back as "name = ;a", a line that does not load (fuzz_config) */
+	expect_error("node", "name =;a", "a value must not start with ';'");
+	expect_error("node", "name = ;a", "' ;' inside a line");
+}
+
+static void test_control_characters(void **state)
+{
+	struct config c;
+	char err[CONFIG_ERR_MAX];
+
+	(void)state;
+	/* a BEL in a value vanished from the printed configuration (fuzz_config) */
+	assert_int_equal(load_text("[node]\nname = a\ab\n", &c, err), -EINVAL);
+	assert_error(err, 2, "syntax", "control character 0x07 in the line");
+	assert_int_equal(load_text("[node]\nname = a\x7f\n", &c, err), -EINVAL);
+	assert_error(err, 2, "syntax", "control character 0x7f in the line");
 }
 
 static void test_comment_lines(void **state)
@@ -1223,6 +1239,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_key_and_section),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_inline_comments),
+		cmocka_unit_test(test_control_characters),
 		cmocka_unit_test(test_comment_lines),
 		cmocka_unit_test(test_continuation_line),
 		cmocka_unit_test(test_long_line),

@@ -632,7 +632,6 @@ static struct wire_msg kind_sample(enum wire_msg_type t)
 	return m;
 }
 
-
 /* Every message kind goes backup -> primary on main and comes back (the primary echoes). */
 static void test_every_kind_round_trip(void **state)
 {

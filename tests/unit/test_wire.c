@@ -138,7 +138,6 @@ static const struct wire_msg regular[] = {
 
 #define N_REGULAR (sizeof(regular) / sizeof(regular[0]))
 
-
 /* ---- moving frames ---- */
 
 static struct frame encode(struct wire_session *s, const struct wire_msg *m)
