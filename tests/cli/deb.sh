@@ -79,7 +79,7 @@ check_packages() {
 		field Depends "$deb" | grep -q "$lib" || fail "Depends lacks $lib"
 	done
 	has "$deb" usr/sbin/vigild usr/bin/vigilctl lib/systemd/system/vigild.service \
-	    etc/vigil/vigil.conf usr/share/doc/vigil/copyright usr/share/doc/vigil/changelog.gz
+	    usr/lib/sysusers.d/vigil.conf etc/vigil/vigil.conf usr/share/doc/vigil/copyright usr/share/doc/vigil/changelog.gz
 	for page in doc/man/*.[58]; do
 		[ -f "$page" ] || continue
 		name=${page##*/}
@@ -91,7 +91,7 @@ check_packages() {
 	# Only the package's own places: no /usr/local, no /var, no /run (those are made at run time).
 	dpkg-deb --contents "$deb" | awk '{ print $6 }' | sed 's|^\./||' | while read -r p; do
 		case "$p" in
-		"" | usr/ | usr/bin/* | usr/sbin/* | usr/share/* | etc/ | etc/vigil/* | lib/ | lib/systemd/*) ;;
+		"" | usr/ | usr/bin/* | usr/sbin/* | usr/share/* | usr/lib/ | usr/lib/sysusers.d/* | etc/ | etc/vigil/* | lib/ | lib/systemd/*) ;;
 		*) echo "FAIL: unexpected in the package: /$p" ;;
 		esac
 	done >"$tmp/odd"

@@ -263,6 +263,7 @@ for node in vigil-a vigil-b; do
 	grep ' etc/vigil/pair.key$' "$tmp/list" | grep -q '^-rw------- ' || fail "$t: pair.key not -rw-------"
 	want="usr/sbin/vigild usr/bin/vigilctl etc/vigil/vigil.conf etc/vigil/pair.key etc/vigil/MANIFEST"
 	[ -f firmware/systemd/vigild.service ] && want="$want lib/systemd/system/vigild.service"
+	[ -f firmware/systemd/vigil.sysusers ] && want="$want usr/lib/sysusers.d/vigil.conf"
 	[ -f firmware/openwrt/vigild.init ] && want="$want etc/init.d/vigild"
 	[ -f firmware/VIGIL-MIB.txt ] && want="$want usr/share/snmp/mibs/VIGIL-MIB.txt"
 	[ -f "$BUILD/vigil-snmp" ] && want="$want usr/sbin/vigil-snmp"
@@ -276,6 +277,24 @@ for node in vigil-a vigil-b; do
 	tar -xpzf "$t" -C "$r" || fail "$t: tar -x failed"
 	[ "$(mode "$r/etc/vigil/pair.key")" = "-rw-------" ] || fail "$node: unpacked key is $(mode "$r/etc/vigil/pair.key")"
 	[ "$(cat "$r/etc/vigil/pair.key")" = "$storekey" ] || fail "$node: the key is not the site's kept key"
+	# the vigil user from the overlay's sysusers.d file, as vigild.service makes it before a
+	# start (on a copy: the checks below want the root as unpacked)
+	if command -v systemd-sysusers >/dev/null 2>&1; then
+		u=$tmp/users-$node
+		cp -a "$r" "$u"
+		if systemd-sysusers --root="$u" vigil.conf >"$tmp/sysusers" 2>&1 &&
+		    systemd-sysusers --root="$u" vigil.conf >>"$tmp/sysusers" 2>&1; then
+			grep -q '^vigil:x:[0-9]*:[0-9]*:vigil switchover daemon:/var/lib/vigil:/usr/sbin/nologin$' \
+			    "$u/etc/passwd" || fail "$node: systemd-sysusers made no vigil user: $(cat "$u/etc/passwd")"
+			[ "$(grep -c '^vigil:' "$u/etc/passwd")" = 1 ] || fail "$node: a second sysusers run added another vigil user"
+			grep -q '^vigil:x:[0-9]*:$' "$u/etc/group" || fail "$node: systemd-sysusers made no vigil group"
+		else
+			fail "$node: systemd-sysusers --root on the overlay: $(cat "$tmp/sysusers")"
+		fi
+		rm -rf "$u"
+	else
+		echo "note: no systemd-sysusers here: the overlay's vigil user left unchecked"
+	fi
 	grep -qx 'key_file = /etc/vigil/pair.key' "$r/etc/vigil/vigil.conf" || fail "$node: key_file is not /etc/vigil/pair.key"
 	# the in-root check: the root's own vigild on the root's configuration
 	sed 's|^key_file = .*|key_file = pair.key|' "$r/etc/vigil/vigil.conf" >"$r/etc/vigil/check.conf"
