@@ -11,7 +11,10 @@
  * survive a vigild restart (every read is a new connection, the journal stream is re-opened).
  * pass_persist would also put a line protocol and a fork per snmpd start in the way.
  *
- * vigil-snmp [-f] [-s SOCKET] [-x AGENTX_SOCKET] [-r ROOT_OID]
+ * vigil-snmp [-f] [-c CONFIG] [-s SOCKET] [-x AGENTX_SOCKET] [-r ROOT_OID]
+ *
+ * It reads vigild's vigil.conf for two things: [export] snmp (no: the export is off, exit 0)
+ * and [node] control_socket (unless -s says otherwise). Never the pair key.
  */
 #include <errno.h>
 #include <signal.h>
@@ -21,14 +24,19 @@
 #include <sys/select.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "export.h"
 #include "internal.h"
 
-#define DEFAULT_SOCKET "/run/vigil/vigild.sock" /* SPEC "Names and files" */
+#define DEFAULT_CONFIG "/etc/vigil/vigil.conf" /* SPEC "Names and files" */
+#define DEFAULT_SOCKET "/run/vigil/vigild.sock"
 #define NAME "vigil-snmp"
 
 struct opts {
+	const char *config;
+	bool config_given; /* -c: the file must be there */
 	const char *socket;
+	bool socket_given;  /* -s wins over the file's control_socket */
 	const char *agentx; /* NULL: net-snmp's default (/var/agentx/master) */
 	const char *root;
 	bool foreground;
@@ -46,11 +54,15 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: " NAME " [-f] [-s SOCKET] [-x AGENTX_SOCKET] [-r ROOT_OID]\n"
-	    "  -s SOCKET         vigild's control socket (default " DEFAULT_SOCKET ")\n"
+	    "usage: " NAME " [-fh] [-c CONFIG] [-s SOCKET] [-x AGENTX_SOCKET] [-r ROOT_OID]\n"
+	    "  -c CONFIG         vigild's configuration: [export] snmp, [node] control_socket\n"
+	    "                    (default " DEFAULT_CONFIG ", if it exists)\n"
+	    "  -s SOCKET         vigild's control socket (default: the configuration's, else\n"
+	    "                    " DEFAULT_SOCKET ")\n"
 	    "  -x AGENTX_SOCKET  the master agent's AgentX socket (default: net-snmp's)\n"
 	    "  -r ROOT_OID       where VIGIL-MIB is served (default " EXPORT_ROOT_OID ")\n"
-	    "  -f                stay in the foreground, log to stderr (else syslog)\n");
+	    "  -f                stay in the foreground, log to stderr (else syslog)\n"
+	    "  -h                print this and exit\n");
 }
 
 /* 0, or 2 (usage). */
@@ -58,14 +70,21 @@ static int parse_args(int argc, char **argv, struct opts *ret)
 {
 	int c;
 
-	*ret = (struct opts){ .socket = DEFAULT_SOCKET, .root = EXPORT_ROOT_OID };
-	while ((c = getopt(argc, argv, "fs:x:r:h")) != -1) {
+	*ret = (struct opts){ .config = DEFAULT_CONFIG,
+		.socket = DEFAULT_SOCKET,
+		.root = EXPORT_ROOT_OID };
+	while ((c = getopt(argc, argv, "fc:s:x:r:h")) != -1) {
 		switch (c) {
 		case 'f':
 			ret->foreground = true;
 			break;
+		case 'c':
+			ret->config = optarg;
+			ret->config_given = true;
+			break;
 		case 's':
 			ret->socket = optarg;
+			ret->socket_given = true;
 			break;
 		case 'x':
 			ret->agentx = optarg;
@@ -81,6 +100,36 @@ static int parse_args(int argc, char **argv, struct opts *ret)
 		}
 	}
 	return optind == argc ? 0 : 2;
+}
+
+/*
+ * What vigil.conf says: 0 serve, 1 do not (the export is off), -1 the file is bad (said on
+ * stderr). Without -c a missing default file means the built-in defaults: vigil-snmp also
+ * serves a vigild that runs with a configuration elsewhere, given -s.
+ */
+static int read_vigil_conf(struct opts *o)
+{
+	static struct config c; /* several KB: not on the stack */
+	static char socket[sizeof(c.node.control_socket)];
+	char err[CONFIG_ERR_MAX];
+
+	if (!o->config_given && access(o->config, F_OK) != 0 && errno == ENOENT)
+		return 0;
+	/* KEY_HELD: the pair key is root's 0600 and none of our business */
+	if (config_load_flags(o->config, CONFIG_LOAD_KEY_HELD, &c, err, sizeof(err)) < 0) {
+		fprintf(stderr, NAME ": %s\n", err);
+		return -1;
+	}
+	if (!c.export.snmp) {
+		fprintf(stderr, NAME ": %s: [export] snmp = no: the status export is off\n",
+		    o->config);
+		return 1;
+	}
+	if (!o->socket_given) {
+		memcpy(socket, c.node.control_socket, sizeof(socket));
+		o->socket = socket;
+	}
+	return 0;
 }
 
 /* The library as a subagent that reads no configuration, loads no MIB and writes no state. */
@@ -199,6 +248,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, NAME ": -r %s: not a numeric OID\n", o.root);
 		return 2;
 	}
+	r = read_vigil_conf(&o);
+	if (r != 0)
+		return r < 0 ? 1 : 0;
 	setup_signals();
 	r = start(&x, &o);
 	if (r == 0)

@@ -1,4 +1,4 @@
-# The man pages vigild(8), vigilctl(8), vigil.conf(5): mdoc written by hand in doc/man/.
+# The man pages vigild(8), vigilctl(8), vigil.conf(5), vigil-snmp(8): mdoc written by hand in doc/man/.
 #
 #   make man         renders them as plain text into build/man/*.txt for review (installs nothing)
 #   make man-check   tests/cli/manpages.sh alone: every key, command, option, signal, environment
@@ -8,7 +8,7 @@
 # (mandoc -Tlint), groff renders it (groff-base, usually present already).
 DEB_PKGS += mandoc groff-base
 
-MAN_PAGES := doc/man/vigild.8 doc/man/vigilctl.8 doc/man/vigil.conf.5
+MAN_PAGES := doc/man/vigild.8 doc/man/vigilctl.8 doc/man/vigil.conf.5 doc/man/vigil-snmp.8
 MAN_TXT   := $(patsubst doc/man/%,$(BUILD)/man/%.txt,$(MAN_PAGES))
 
 .PHONY: man man-check

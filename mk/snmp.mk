@@ -21,9 +21,10 @@ EXPORT_SRCS := $(wildcard export/*.c)
 EXPORT_OBJS := $(call obj,$(EXPORT_SRCS))
 # The pure part (JSON to MIB values, journal records to notifications): unit-tested alone.
 EXPORT_PURE_OBJS := $(call only,export/model% export/notify%,$(EXPORT_OBJS))
-# What vigil-snmp builds on: the control-socket client (include/ctlclient.h) and decide's name
-# tables (the MIB's enumerations are decide.h's).
-EXPORT_DEPS := $(BUILD)/cli/ctl-client.o $(BUILD)/decide/names.o
+# What vigil-snmp builds on: the control-socket client (include/ctlclient.h), the configuration
+# parser (include/config.h: [export] snmp, control_socket) and decide's name tables (the MIB's
+# enumerations are decide.h's; config/ needs decide/ too).
+EXPORT_DEPS := $(BUILD)/cli/ctl-client.o $(CONFIG_OBJS) $(DECIDE_OBJS)
 
 TEST_DEPS_snmp = $(EXPORT_PURE_OBJS) $(BUILD)/decide/names.o
 TEST_KEYS += snmp

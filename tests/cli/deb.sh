@@ -98,7 +98,8 @@ check_packages() {
 	[ -s "$tmp/odd" ] && fail "$(cat "$tmp/odd")"
 	if [ -x "$BUILD/vigil-snmp" ]; then
 		[ -f "$snmp_deb" ] || fail "vigil-snmp is built but has no package"
-		[ -f "$snmp_deb" ] && has "$snmp_deb" usr/sbin/vigil-snmp lib/systemd/system/vigil-snmp.service
+		[ -f "$snmp_deb" ] && has "$snmp_deb" usr/sbin/vigil-snmp lib/systemd/system/vigil-snmp.service \
+		    usr/share/man/man8/vigil-snmp.8.gz
 		[ -f "$snmp_deb" ] && [ -f firmware/VIGIL-MIB.txt ] &&
 		    has "$snmp_deb" usr/share/snmp/mibs/VIGIL-MIB.txt
 		[ -f "$snmp_deb" ] && { field Depends "$snmp_deb" | grep -q "vigil (= $version)" ||

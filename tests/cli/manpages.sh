@@ -29,6 +29,8 @@ MAN="${MAN_DIR:-doc/man}"
 conf5="$MAN/vigil.conf.5"
 d8="$MAN/vigild.8"
 c8="$MAN/vigilctl.8"
+s8="$MAN/vigil-snmp.8"
+VIGIL_SNMP="${VIGIL_SNMP:-$BUILD/vigil-snmp}"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vigil-manpages.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 fails=0
@@ -400,12 +402,29 @@ while read -r w; do
 		echo "FAIL: vigilctl.8: status member \"$w\" (what status --json writes) is not in STATUS FIELDS"
 done <"$tmp/status.fields" >>"$tmp/out"
 
+# ---------------------------------------------------------------- vigil-snmp.8
+
+# Every option `vigil-snmp -h` lists is an ".It Fl X" of the page, and the other way round.
+if [ -x "$VIGIL_SNMP" ]; then
+	"$VIGIL_SNMP" -h 2>&1 | sed -n 's/^  -\([A-Za-z]\) .*/\1/p' | sort -u >"$tmp/snmp.opts"
+	[ -s "$tmp/snmp.opts" ] || fail "vigil-snmp -h lists no options"
+	sed -n 's/^\.It Fl \([A-Za-z]\).*/\1/p' "$s8" | sort -u >"$tmp/snmp.doc"
+	comm -23 "$tmp/snmp.opts" "$tmp/snmp.doc" | while read -r o; do
+		echo "FAIL: vigil-snmp.8: option -$o is not documented (no .It Fl $o)"
+	done >>"$tmp/out"
+	comm -13 "$tmp/snmp.opts" "$tmp/snmp.doc" | while read -r o; do
+		echo "FAIL: vigil-snmp.8: option -$o is documented but vigil-snmp -h does not list it"
+	done >>"$tmp/out"
+else
+	echo "note: no $VIGIL_SNMP: vigil-snmp.8's options left unchecked"
+fi
+
 # ---------------------------------------------------------------- rendering
 
 linted=0
 if command -v mandoc >/dev/null 2>&1; then
 	linted=1
-	for p in "$d8" "$c8" "$conf5"; do
+	for p in "$d8" "$c8" "$conf5" "$s8"; do
 		mandoc -Tlint -W warning "$p" >"$tmp/lint" 2>&1
 		if [ -s "$tmp/lint" ]; then
 			echo "FAIL: $p: mandoc -Tlint -W warning:"
@@ -415,7 +434,7 @@ if command -v mandoc >/dev/null 2>&1; then
 fi
 if command -v groff >/dev/null 2>&1; then
 	linted=1
-	for p in "$d8" "$c8" "$conf5"; do
+	for p in "$d8" "$c8" "$conf5" "$s8"; do
 		groff -mandoc -Tutf8 -ww -z "$p" >"$tmp/lint" 2>&1
 		if [ -s "$tmp/lint" ]; then
 			echo "FAIL: $p: groff -mandoc -ww:"

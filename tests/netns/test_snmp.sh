@@ -2,7 +2,9 @@
 # test_snmp.sh: the status export with the real thing (issue 7, SPEC "Status export"). In
 # node-b's namespace: a real net-snmp snmpd (its own configuration in the temp dir: UDP on a
 # loopback high port, AgentX master on a unix socket, trap2sink to a real snmptrapd on another
-# loopback port) and build/vigil-snmp on node-b's control socket.
+# loopback port) and build/vigil-snmp on node-b's control socket, found in node-b's vigil.conf.
+#  0. vigil-snmp -c on a copy of that file with [export] snmp = no exits 0 saying the export is
+#     off, on a bad file exits 1 with its file:line: key: why; neither registers with snmpd.
 #  1. Every vigilStatus scalar reads what `vigilctl status --json` says (snmpget), the counters
 #     what `vigilctl dump --json` says; snmpd runs on the firmware snippet's lines.
 #  2. A wan-cut drill (a network-down hold): vigilHold arrives at snmptrapd; the probe table
@@ -119,7 +121,8 @@ reachable() {
 }
 
 start_agent() {
-	ns_spawn b "$S/vigil-snmp.log" "$VIGIL_SNMP" -f -s "$(vigild_sock b)" -x "$S/agentx.sock"
+	# no -s: the control socket is the one node-b's vigil.conf names
+	ns_spawn b "$S/vigil-snmp.log" "$VIGIL_SNMP" -f -c "$(node_dir b)/vigil.conf" -x "$S/agentx.sock"
 	AGENT_PID=$SPAWNED_PID
 	poll_until $(($(now_ms) + 5000)) reachable || fail "vigil-snmp does not serve vigilAgentVigildReachable = true"
 	log "vigil-snmp (pid $AGENT_PID) serves VIGIL-MIB from node-b's vigild"
@@ -251,11 +254,42 @@ wait_trap() {
 	done
 }
 
+# node-b's vigil.conf with [export] snmp = no, on stdout.
+conf_export_off() {
+	awk '/^\[/ { if (sec == "export" && !done) { print "snmp = no"; done = 1 }
+		sec = substr($0, 2, length($0) - 2) }
+	sec == "export" && /^snmp[ \t]*=/ { next }
+	{ print }
+	END { if (!done) { if (sec != "export") print "[export]"; print "snmp = no" } }' \
+	    "$(node_dir b)/vigil.conf"
+}
+
+# 0. [export] snmp = no keeps vigil-snmp out; a bad file is refused with its line.
+export_switch_check() {
+	local out rc
+
+	conf_export_off >"$S/export-off.conf"
+	"$VIGILD" --check-config -c "$S/export-off.conf" >/dev/null 2>&1 || fail "export-off.conf does not load"
+	rc=0
+	out=$(ip netns exec "$(ns_name b)" timeout 10 "$VIGIL_SNMP" -f -c "$S/export-off.conf" -x "$S/agentx.sock" 2>&1) || rc=$?
+	[[ $rc == 0 && $out == *"[export] snmp = no: the status export is off"* ]] ||
+	    fail "[export] snmp = no: vigil-snmp exited $rc saying '$out'"
+	sed 's/^snmp = no$/snmp = maybe/' "$S/export-off.conf" >"$S/export-bad.conf"
+	rc=0
+	out=$(ip netns exec "$(ns_name b)" timeout 10 "$VIGIL_SNMP" -f -c "$S/export-bad.conf" -x "$S/agentx.sock" 2>&1) || rc=$?
+	[[ $rc == 1 && $out == *"export-bad.conf:"*": snmp: \"maybe\" is not a boolean"* ]] ||
+	    fail "a bad [export] snmp: vigil-snmp exited $rc saying '$out'"
+	[[ $(snmp_value vigilAgentVigildReachable.0) == "$NSO" ]] ||
+	    fail "vigil-snmp registered with snmpd although it was told not to serve"
+	log "vigil-snmp: [export] snmp = no exits 0 and serves nothing; a bad file exits 1 with its line"
+}
+
 # ---- 1. the live node ----
 
 write_confs
 start_snmpd
 start_trapd
+export_switch_check
 start_agent
 
 # Something in every counter group: a request vigild's control socket refuses (bad-cmd) and a
