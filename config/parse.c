@@ -105,8 +105,8 @@ static int key_line(struct config_parse *p, const char *s, const char *what)
 		return parse_fail(p, p->lineno, what, "a key name is missing before '='");
 	if (p->sec < 0)
 		return parse_fail(p, p->lineno, what, "key outside a section (start with [node])");
-	if (*skip_space(sep + 1) ==
-	    ';') /* printed back as "key = ;x", it would read as a comment */
+	/* printed back as "key = ;x", such a value would read as a comment */
+	if (*skip_space(sep + 1) == ';')
 		return parse_fail(p, p->lineno, what, "a value must not start with ';'");
 	return 0;
 }
