@@ -133,6 +133,16 @@ static int classify(struct config_parse *p, const char *line)
 	return *s == '[' ? section_line(p, s, what) : key_line(p, s, what);
 }
 
+/* A comment line (blanks, then '#' or ';'): never printed back, so any bytes may stay in it. */
+static bool comment_line(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i < n && (s[i] == '#' || s[i] == ';');
+}
+
 static int line_check(struct config_parse *p, const char *s, size_t n, int num)
 {
 	size_t fit = (size_t)(num < LINE_BUF ? num : LINE_BUF) - 2; /* room for '\n' and NUL */
@@ -142,12 +152,14 @@ static int line_check(struct config_parse *p, const char *s, size_t n, int num)
 		return parse_fail(p, p->lineno, "syntax", "libinih line buffer too small");
 	if (memchr(s, '\0', n))
 		return parse_fail(p, p->lineno, "syntax", "NUL byte in the line");
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	if (!comment_line(s, n)) {
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)s[i];
 
-		if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
-			return parse_fail(p, p->lineno, "syntax",
-			    "control character 0x%02x in the line", c);
+			if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+				return parse_fail(p, p->lineno, "syntax",
+				    "control character 0x%02x in the line", c);
+		}
 	}
 	if (n > fit) {
 		snprintf(line, sizeof(line), "%.*s", (int)(n < LINE_BUF - 1 ? n : LINE_BUF - 1), s);

@@ -14,7 +14,11 @@
  * vigil-snmp [-f] [-c CONFIG] [-s SOCKET] [-x AGENTX_SOCKET] [-r ROOT_OID]
  *
  * It reads vigild's vigil.conf for two things: [export] snmp (no: the export is off, exit 0)
- * and [node] control_socket (unless -s says otherwise). Never the pair key.
+ * and [node] control_socket. Never the pair key. -s without -c reads no file: a second
+ * instance for another vigild must not hang on the default file.
+ *
+ * Exit: 0 stopped or the export off, 1 the subagent failed, 2 usage or a bad configuration
+ * (vigil-snmp.service does not restart on 2: a bad file will not heal by itself).
  */
 #include <errno.h>
 #include <signal.h>
@@ -56,7 +60,7 @@ static void usage(FILE *f)
 	fprintf(f,
 	    "usage: " NAME " [-fh] [-c CONFIG] [-s SOCKET] [-x AGENTX_SOCKET] [-r ROOT_OID]\n"
 	    "  -c CONFIG         vigild's configuration: [export] snmp, [node] control_socket\n"
-	    "                    (default " DEFAULT_CONFIG ", if it exists)\n"
+	    "                    (default " DEFAULT_CONFIG ", if it exists and -s is not given)\n"
 	    "  -s SOCKET         vigild's control socket (default: the configuration's, else\n"
 	    "                    " DEFAULT_SOCKET ")\n"
 	    "  -x AGENTX_SOCKET  the master agent's AgentX socket (default: net-snmp's)\n"
@@ -104,8 +108,7 @@ static int parse_args(int argc, char **argv, struct opts *ret)
 
 /*
  * What vigil.conf says: 0 serve, 1 do not (the export is off), -1 the file is bad (said on
- * stderr). Without -c a missing default file means the built-in defaults: vigil-snmp also
- * serves a vigild that runs with a configuration elsewhere, given -s.
+ * stderr). Without -c, -s means no file, and a missing default file the built-in defaults.
  */
 static int read_vigil_conf(struct opts *o)
 {
@@ -113,6 +116,8 @@ static int read_vigil_conf(struct opts *o)
 	static char socket[sizeof(c.node.control_socket)];
 	char err[CONFIG_ERR_MAX];
 
+	if (!o->config_given && o->socket_given)
+		return 0;
 	if (!o->config_given && access(o->config, F_OK) != 0 && errno == ENOENT)
 		return 0;
 	/* KEY_HELD: the pair key is root's 0600 and none of our business */
@@ -250,7 +255,7 @@ int main(int argc, char **argv)
 	}
 	r = read_vigil_conf(&o);
 	if (r != 0)
-		return r < 0 ? 1 : 0;
+		return r < 0 ? 2 : 0;
 	setup_signals();
 	r = start(&x, &o);
 	if (r == 0)

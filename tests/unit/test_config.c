@@ -787,6 +787,9 @@ static void test_control_characters(void **state)
 	assert_error(err, 2, "syntax", "control character 0x07 in the line");
 	assert_int_equal(load_text("[node]\nname = a\x7f\n", &c, err), -EINVAL);
 	assert_error(err, 2, "syntax", "control character 0x7f in the line");
+	/* a comment is never printed back: a form feed in one stays harmless */
+	load_ok("node", "# page two\f", &c);
+	load_ok("node", "  ; \a", &c);
 }
 
 static void test_comment_lines(void **state)
