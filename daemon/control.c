@@ -238,9 +238,10 @@ static void group_name(gid_t gid, char *ret, size_t size)
 static int control_setup(struct control *c, const struct control_options *opt)
 {
 	const char *path = opt->socket_path != NULL ? opt->socket_path : CONTROL_SOCKET_DEFAULT;
-	mode_t mode = opt->mode != 0                       ? opt->mode
-	    : socket_gid(&opt->policy) != CONTROL_NO_GROUP ? 0660
-	                                                   : 0600;
+	mode_t mode = opt->mode;
+
+	if (mode == 0) /* group access when there is a group to give it to */
+		mode = socket_gid(&opt->policy) != CONTROL_NO_GROUP ? 0660 : 0600;
 
 	if (path[0] == '\0' || strlen(path) >= sizeof(c->path))
 		return -ENAMETOOLONG;

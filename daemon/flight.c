@@ -37,17 +37,16 @@ static int flight_filter(const struct vigild *v, char *ret, size_t len)
 
 void vigild_flight_start(struct vigild *v)
 {
-	char f[RECORDER_FILTER_MAX];
+	char f[RECORDER_FILTER_MAX], *err = v->flight_err;
+	size_t errlen = sizeof(v->flight_err);
 	struct recorder_opts o = { .filter = f };
 
 	if (flight_filter(v, f, sizeof(f)) < 0) {
-		snprintf(v->flight_err, sizeof(v->flight_err),
-		    "flight recorder off: no capture filter");
-	} else if (recorder_new(v->loop, &o, &v->recorder, v->flight_err, sizeof(v->flight_err)) <
-	    0) {
+		snprintf(err, errlen, "flight recorder off: no capture filter");
+	} else if (recorder_new(v->loop, &o, &v->recorder, err, errlen) < 0) {
 		v->recorder = NULL;
 	} else {
-		v->flight_err[0] = '\0';
+		err[0] = '\0';
 		return;
 	}
 	log_warnx("%s", v->flight_err); /* said once; vigild carries on without it */

@@ -116,9 +116,8 @@ static int read_vigil_conf(struct opts *o)
 	static char socket[sizeof(c.node.control_socket)];
 	char err[CONFIG_ERR_MAX];
 
-	if (!o->config_given && o->socket_given)
-		return 0;
-	if (!o->config_given && access(o->config, F_OK) != 0 && errno == ENOENT)
+	if (!o->config_given &&
+	    (o->socket_given || (access(o->config, F_OK) != 0 && errno == ENOENT)))
 		return 0;
 	/* KEY_HELD: the pair key is root's 0600 and none of our business */
 	if (config_load_flags(o->config, CONFIG_LOAD_KEY_HELD, &c, err, sizeof(err)) < 0) {

@@ -490,9 +490,8 @@ static size_t plain_attack(const struct opts *o, const struct stream *cap, uint8
 	}
 	if (strcmp(o->attack, "auth-none") == 0)
 		wire_key_init_none(&k);
-	if (strcmp(o->attack, "forged-id") == 0)
-		memcpy(k.pair_id, cap->b + OFF_PAIR,
-		    WIRE_PAIR_ID_LEN); /* in clear in every header */
+	if (strcmp(o->attack, "forged-id") == 0) /* the pair id is in clear in every header */
+		memcpy(k.pair_id, cap->b + OFF_PAIR, WIRE_PAIR_ID_LEN);
 	len = make_open(&k, buf);
 	if (strcmp(o->attack, "bad-version") == 0)
 		buf[OFF_VERSION] = WIRE_PROTOCOL_VERSION + 1;
